@@ -1,0 +1,1 @@
+//! Benchmarks for Typhoon (criterion micro-benchmarks arrive with the performance work).

@@ -1,0 +1,372 @@
+//! Response encoding: status line, headers, body framing (RFC 9112 §4, §6, §7).
+
+use bytes::BytesMut;
+
+use crate::error::ParseError;
+use crate::grammar::{is_field_value_byte, is_token, list_contains};
+use crate::method::{Method, Version};
+use crate::request::RequestContext;
+use crate::status::reason_phrase;
+
+const STATUS_LINE_START: &[u8] = b"HTTP/1.1 ";
+const CRLF: &[u8] = b"\r\n";
+const HEADER_SEPARATOR: &[u8] = b": ";
+const SERVER: &[u8] = b"Server: ";
+const DATE: &[u8] = b"Date: ";
+const CONTENT_LENGTH: &[u8] = b"Content-Length: ";
+const CONTENT_LENGTH_ZERO: &[u8] = b"Content-Length: 0\r\n";
+const TRANSFER_ENCODING_CHUNKED: &[u8] = b"Transfer-Encoding: chunked\r\n";
+const CONNECTION_CLOSE: &[u8] = b"Connection: close\r\n";
+const CONNECTION_KEEP_ALIVE: &[u8] = b"Connection: keep-alive\r\n";
+const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// How the caller must write the body after [`encode_head`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyMode {
+    /// Write no body bytes at all (HEAD, 1xx, 204, 304).
+    None,
+    /// Write exactly the `content_length` bytes announced.
+    Length,
+    /// Write each piece with [`encode_chunk`], then [`encode_last_chunk`].
+    Chunked,
+    /// Write the bytes as they are, then close the connection: the end of the body is
+    /// the end of the connection (a streamed response to HTTP/1.0, RFC 9112 §6.3(8)).
+    CloseDelimited,
+}
+
+/// The head of a response, as the application describes it.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_http1::ResponseHead;
+///
+/// let head = ResponseHead { status: 200, reason: "", headers: [("Content-Type", "text/plain")], content_length: Some(5) };
+/// assert_eq!(head.status, 200);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ResponseHead<'a, H> {
+    /// The status code, 100 to 999.
+    pub status: u16,
+    /// The reason phrase; `""` (or one holding CR or LF) means the canonical one.
+    pub reason: &'a str,
+    /// Header fields, in order. `Content-Length`, `Transfer-Encoding` and `Connection`
+    /// are dropped (framing belongs to the encoder; a `Connection: close` still closes),
+    /// except a `Content-Length` on a 304 or on a HEAD response without a known length.
+    /// A field whose name is not a token or whose value holds CR, LF or another control
+    /// character is silently dropped: it must never reach the wire (response splitting).
+    pub headers: H,
+    /// `Some(n)`: the whole body is `n` bytes; `None`: it is streamed.
+    pub content_length: Option<u64>,
+}
+
+/// Writes the status line, `Server`, `Date`, the user's headers and the framing headers
+/// into `out`. Returns how to write the body, and whether the connection stays open
+/// after this response.
+///
+/// The status line always says `HTTP/1.1` (RFC 9112 §2.3 allows it for 1.0 clients,
+/// row H3). A user `Server` or `Date` header replaces the default one.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use typhoon_http1::{encode_head, encode_chunk, encode_last_chunk, BodyMode, Method, RequestContext, ResponseHead, Version};
+///
+/// let ctx = RequestContext { method: Method::Get, version: Version::Http11, keep_alive: true };
+/// let mut out = BytesMut::new();
+/// let head = ResponseHead { status: 200, reason: "", headers: [("Content-Type", "text/plain")], content_length: None };
+/// let (mode, keep_alive) = encode_head(&mut out, &ctx, head, b"Sun, 06 Nov 1994 08:49:37 GMT", b"TyphoonServer/0.1.0");
+/// assert_eq!((mode, keep_alive), (BodyMode::Chunked, true));
+/// encode_chunk(&mut out, b"hello");
+/// encode_last_chunk(&mut out);
+/// assert_eq!(&out[..], &b"HTTP/1.1 200 OK\r\nServer: TyphoonServer/0.1.0\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"[..]);
+/// ```
+pub fn encode_head<'a, H>(
+    out: &mut BytesMut,
+    ctx: &RequestContext,
+    head: ResponseHead<'a, H>,
+    date: &[u8],
+    server: &[u8],
+) -> (BodyMode, bool)
+where
+    H: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    write_head(
+        out,
+        ctx,
+        head.status,
+        head.reason,
+        head.headers,
+        head.content_length,
+        date,
+        server,
+    )
+}
+
+/// Writes a whole response with a known body: the head as [`encode_head`] does, then
+/// the body unless the framing forbids one (HEAD, 1xx, 204, 304). Returns whether the
+/// connection stays open.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use typhoon_http1::{encode_response, Method, RequestContext, Version};
+///
+/// let ctx = RequestContext { method: Method::Head, version: Version::Http11, keep_alive: true };
+/// let mut out = BytesMut::new();
+/// let keep_alive = encode_response(&mut out, &ctx, 200, "", [("Content-Type", "text/plain")], b"hello", b"Sun, 06 Nov 1994 08:49:37 GMT", b"");
+/// assert!(keep_alive);
+/// assert_eq!(&out[..], &b"HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"[..]);
+/// ```
+#[allow(clippy::too_many_arguments)] // The signature is the crate's public contract.
+pub fn encode_response<'a, H>(
+    out: &mut BytesMut,
+    ctx: &RequestContext,
+    status: u16,
+    reason: &str,
+    headers: H,
+    body: &[u8],
+    date: &[u8],
+    server: &[u8],
+) -> bool
+where
+    H: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let (mode, keep_alive) = write_head(
+        out,
+        ctx,
+        status,
+        reason,
+        headers,
+        Some(body.len() as u64),
+        date,
+        server,
+    );
+    if mode == BodyMode::Length {
+        out.extend_from_slice(body);
+    }
+    keep_alive
+}
+
+/// Writes one chunk of a chunked body; writes nothing for empty `data`, since an empty
+/// chunk would end the body.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = bytes::BytesMut::new();
+/// typhoon_http1::encode_chunk(&mut out, &[b'x'; 26]);
+/// typhoon_http1::encode_chunk(&mut out, b"");
+/// assert!(out.starts_with(b"1a\r\nxxx"));
+/// assert!(out.ends_with(b"x\r\n"));
+/// ```
+pub fn encode_chunk(out: &mut BytesMut, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    // `usize` has at most 16 hex digits.
+    let mut digits = [0u8; 16];
+    let mut n = data.len();
+    let mut start = digits.len();
+    while n > 0 || start == digits.len() {
+        start -= 1;
+        digits[start] = b"0123456789abcdef"[n & 0xf];
+        n >>= 4;
+    }
+    out.reserve(digits.len() - start + data.len() + 2 * CRLF.len());
+    out.extend_from_slice(&digits[start..]);
+    out.extend_from_slice(CRLF);
+    out.extend_from_slice(data);
+    out.extend_from_slice(CRLF);
+}
+
+/// Writes the last chunk and an empty trailer section: `0\r\n\r\n`.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = bytes::BytesMut::new();
+/// typhoon_http1::encode_last_chunk(&mut out);
+/// assert_eq!(&out[..], b"0\r\n\r\n");
+/// ```
+pub fn encode_last_chunk(out: &mut BytesMut) {
+    out.extend_from_slice(LAST_CHUNK);
+}
+
+/// Writes the response to a [`ParseError`]: its status line, `Server`, `Date`,
+/// `Content-Length: 0` and `Connection: close`. The caller then closes the connection.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use typhoon_http1::{encode_error, ParseError};
+///
+/// let mut out = BytesMut::new();
+/// encode_error(&mut out, ParseError::BodyTooLarge { limit: 10 }, b"Sun, 06 Nov 1994 08:49:37 GMT", b"TyphoonServer/0.1.0");
+/// assert_eq!(&out[..], &b"HTTP/1.1 413 Content Too Large\r\nServer: TyphoonServer/0.1.0\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"[..]);
+/// ```
+pub fn encode_error(out: &mut BytesMut, err: ParseError, date: &[u8], server: &[u8]) {
+    write_status_line(out, err.status(), err.reason());
+    write_default(out, SERVER, server);
+    write_default(out, DATE, date);
+    out.extend_from_slice(CONTENT_LENGTH_ZERO);
+    out.extend_from_slice(CONNECTION_CLOSE);
+    out.extend_from_slice(CRLF);
+}
+
+/// The shared body of [`encode_head`] and [`encode_response`]; takes the reason apart
+/// from the headers so that their lifetimes need not match.
+#[allow(clippy::too_many_arguments)]
+fn write_head<'h, I>(
+    out: &mut BytesMut,
+    ctx: &RequestContext,
+    status: u16,
+    reason: &str,
+    headers: I,
+    content_length: Option<u64>,
+    date: &[u8],
+    server: &[u8],
+) -> (BodyMode, bool)
+where
+    I: IntoIterator<Item = (&'h str, &'h str)>,
+{
+    let is_head = ctx.method == Method::Head;
+    // RFC 9110 §6.4.1: 1xx, 204 and 304 never have content; §8.6 and RFC 9112 §6.1:
+    // no Content-Length or Transfer-Encoding on 1xx and 204.
+    let bodyless_status = (100..200).contains(&status) || status == 204 || status == 304;
+    // Where no body follows and the encoder cannot know the length, the application's
+    // Content-Length is the only source of it: a 304 (the length a 200 would have) and
+    // a HEAD response without a known body (row H1).
+    let keep_user_length =
+        status == 304 || (is_head && !bodyless_status && matches!(content_length, None | Some(0)));
+
+    write_status_line(out, status, reason);
+    let server_at = out.len();
+    write_default(out, SERVER, server);
+    let date_at = out.len();
+    write_default(out, DATE, date);
+    let user_at = out.len();
+
+    let mut user = UserHeaders::default();
+    for (name, value) in headers {
+        user.write(out, name, value, keep_user_length);
+    }
+    // A user `Server` or `Date` replaces ours; cut ours out (the later one first).
+    if user.date {
+        remove_range(out, date_at, user_at);
+    }
+    if user.server {
+        remove_range(out, server_at, date_at);
+    }
+
+    let mut keep_alive = ctx.keep_alive && !user.close;
+    let mode = if bodyless_status {
+        BodyMode::None
+    } else if is_head {
+        // The same Content-Length a GET would get, but never a body or a last chunk.
+        if let (Some(n), false) = (content_length, user.content_length) {
+            write_content_length(out, n);
+        }
+        BodyMode::None
+    } else if let Some(n) = content_length {
+        write_content_length(out, n);
+        BodyMode::Length
+    } else if ctx.version == Version::Http11 {
+        out.extend_from_slice(TRANSFER_ENCODING_CHUNKED);
+        BodyMode::Chunked
+    } else {
+        // HTTP/1.0 has no chunked coding (RFC 9112 §6.1): the body ends at close.
+        keep_alive = false;
+        BodyMode::CloseDelimited
+    };
+
+    if !keep_alive && (ctx.version == Version::Http11 || ctx.keep_alive) {
+        out.extend_from_slice(CONNECTION_CLOSE);
+    } else if keep_alive && ctx.version == Version::Http10 {
+        // HTTP/1.0 closes by default; persisting must be said (RFC 9112 §9.3, row C3).
+        out.extend_from_slice(CONNECTION_KEEP_ALIVE);
+    }
+    out.extend_from_slice(CRLF);
+    (mode, keep_alive)
+}
+
+/// What the application's headers said that the framing depends on.
+#[derive(Debug, Default)]
+struct UserHeaders {
+    server: bool,
+    date: bool,
+    content_length: bool,
+    close: bool,
+}
+
+impl UserHeaders {
+    /// Writes one application header unless it is unsafe or framing belongs to us.
+    fn write(&mut self, out: &mut BytesMut, name: &str, value: &str, keep_length: bool) {
+        if !is_token(name.as_bytes()) || !value.bytes().all(is_field_value_byte) {
+            return;
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            let valid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+            if !keep_length || self.content_length || !valid {
+                return;
+            }
+            self.content_length = true;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            return;
+        } else if name.eq_ignore_ascii_case("connection") {
+            self.close |= list_contains(value.as_bytes(), "close");
+            return;
+        } else if name.eq_ignore_ascii_case("server") {
+            self.server = true;
+        } else if name.eq_ignore_ascii_case("date") {
+            self.date = true;
+        }
+        out.reserve(name.len() + value.len() + HEADER_SEPARATOR.len() + CRLF.len());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(HEADER_SEPARATOR);
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(CRLF);
+    }
+}
+
+/// `HTTP/1.1 <status> <reason>\r\n`; an empty reason, or one that could split the
+/// response, is replaced by the canonical one.
+fn write_status_line(out: &mut BytesMut, status: u16, reason: &str) {
+    let reason = if reason.is_empty() || !reason.bytes().all(is_field_value_byte) {
+        reason_phrase(status)
+    } else {
+        reason
+    };
+    out.extend_from_slice(STATUS_LINE_START);
+    out.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
+    out.extend_from_slice(b" ");
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(CRLF);
+}
+
+/// Writes `prefix value CRLF` unless `value` is empty (which turns the header off) or
+/// could split the response.
+fn write_default(out: &mut BytesMut, prefix: &[u8], value: &[u8]) {
+    if value.is_empty() || !value.iter().all(|&b| is_field_value_byte(b)) {
+        return;
+    }
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(value);
+    out.extend_from_slice(CRLF);
+}
+
+fn write_content_length(out: &mut BytesMut, n: u64) {
+    out.extend_from_slice(CONTENT_LENGTH);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(CRLF);
+}
+
+/// Removes `out[start..end]` in place, shifting what follows.
+fn remove_range(out: &mut BytesMut, start: usize, end: usize) {
+    let len = out.len();
+    out.copy_within(end..len, start);
+    out.truncate(len - (end - start));
+}

@@ -1,0 +1,179 @@
+//! A decoded request: its head bytes, byte ranges into them, and its body.
+
+use bytes::Bytes;
+
+use crate::method::{Method, Version};
+
+/// A byte range into a request's head. Ranges instead of slices let [`Request`] own its
+/// bytes without a self-reference and without copying each header into a `String`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl Span {
+    /// The bytes of this range in `bytes`; empty if the range does not fit, so a bug here
+    /// can never turn into a panic on peer input.
+    pub(crate) fn get<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
+        bytes.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// As [`Span::get`], for ranges the decoder validated as ASCII.
+    pub(crate) fn get_str<'a>(&self, bytes: &'a [u8]) -> &'a str {
+        std::str::from_utf8(self.get(bytes)).unwrap_or_default()
+    }
+
+    /// The range of `part` inside `whole`, where `part` was sliced out of `whole`.
+    pub(crate) fn of(whole: &[u8], part: &[u8]) -> Span {
+        let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+        Span {
+            start,
+            end: start + part.len(),
+        }
+    }
+}
+
+/// A complete decoded request. Owns its bytes: the head as one [`Bytes`] with headers
+/// kept as byte ranges into it, and the body as another [`Bytes`].
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use typhoon_http1::{Decoded, Decoder, Limits, Method};
+///
+/// let mut buf = BytesMut::from(&b"POST /items?id=7 HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi"[..]);
+/// let Some(Decoded::Request(req)) = Decoder::new(Limits::default()).decode(&mut buf)? else {
+///     panic!("expected a request");
+/// };
+/// assert_eq!(req.method(), Method::Post);
+/// assert_eq!(req.path(), "/items");
+/// assert_eq!(req.query(), "id=7");
+/// assert_eq!(req.host(), Some("example.com"));
+/// assert_eq!(req.header("content-length"), Some(&b"2"[..]));
+/// assert_eq!(&req.body()[..], b"hi");
+/// assert!(req.keep_alive());
+/// # Ok::<(), typhoon_http1::ParseError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) head: Bytes,
+    pub(crate) method: Method,
+    pub(crate) version: Version,
+    pub(crate) target: Span,
+    /// `None` for an absolute-form target with an empty path, which means `/`.
+    pub(crate) path: Option<Span>,
+    pub(crate) query: Span,
+    pub(crate) host: Option<Span>,
+    pub(crate) headers: Vec<(Span, Span)>,
+    pub(crate) body: Bytes,
+    pub(crate) keep_alive: bool,
+}
+
+impl Request {
+    /// The request method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The protocol version (`HTTP/1.2` and later minor versions read as 1.1).
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The request target as sent: validated ASCII, still percent-encoded.
+    pub fn target(&self) -> &str {
+        self.target.get_str(&self.head)
+    }
+
+    /// The path: the origin-form target before `?`; for an absolute-form target
+    /// (`http://h/p?q`) its path (`/p`, or `/` when empty); `*` for asterisk-form.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use typhoon_http1::{Decoded, Decoder, Limits};
+    /// let mut buf = BytesMut::from(&b"GET http://example.com:8080?x=1 HTTP/1.1\r\nHost: example.com:8080\r\n\r\n"[..]);
+    /// let Some(Decoded::Request(req)) = Decoder::new(Limits::default()).decode(&mut buf)? else { panic!() };
+    /// assert_eq!(req.path(), "/");
+    /// assert_eq!(req.query(), "x=1");
+    /// assert_eq!(req.host(), Some("example.com:8080"));
+    /// # Ok::<(), typhoon_http1::ParseError>(())
+    /// ```
+    pub fn path(&self) -> &str {
+        match self.path {
+            Some(span) => span.get_str(&self.head),
+            None => "/",
+        }
+    }
+
+    /// The query: what follows the first `?` of the target, `""` if there is none.
+    pub fn query(&self) -> &str {
+        self.query.get_str(&self.head)
+    }
+
+    /// The value of the first header named `name` (compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.get(&self.head).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v.get(&self.head))
+    }
+
+    /// All header fields in the order sent, names spelled as sent.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers
+            .iter()
+            .map(|(n, v)| (n.get_str(&self.head), v.get(&self.head)))
+    }
+
+    /// The authority the request is for: that of an absolute-form target (RFC 9112
+    /// §3.2.2), else the Host header; `None` only for HTTP/1.0 without Host.
+    pub fn host(&self) -> Option<&str> {
+        self.host.map(|span| span.get_str(&self.head))
+    }
+
+    /// The body, assembled into one buffer (empty when the request has none).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Whether the connection may persist after the response (RFC 9112 §9.3): HTTP/1.1
+    /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive` and
+    /// either a GET/HEAD method or a Content-Length, as Tornado decides.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// What the encoder needs to frame the response to this request.
+    pub fn context(&self) -> RequestContext {
+        RequestContext {
+            method: self.method,
+            version: self.version,
+            keep_alive: self.keep_alive,
+        }
+    }
+}
+
+/// What the encoder needs to frame a response: HEAD gets no body, HTTP/1.0 gets no
+/// chunked coding, and the connection closes unless the request allowed otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_http1::{Method, RequestContext, Version};
+///
+/// let ctx = RequestContext { method: Method::Get, version: Version::Http11, keep_alive: true };
+/// assert!(ctx.keep_alive);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The request's method.
+    pub method: Method,
+    /// The request's version.
+    pub version: Version,
+    /// Whether the request allows the connection to persist.
+    pub keep_alive: bool,
+}

@@ -1,0 +1,72 @@
+//! Server settings: limits, timeouts and socket options, with Tornado-like defaults.
+
+use std::time::Duration;
+
+use typhoon_http1::Limits;
+
+/// Settings shared by every shard of an [`HttpServer`](crate::HttpServer).
+///
+/// The defaults follow Tornado's `HTTPServer` where it has one (64 KiB header section,
+/// 100 MiB body, one-hour idle keep-alive) and the robustness reference where it has none
+/// (a total header deadline against slowloris, a body deadline against slow POSTs).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use typhoon_server::ServerConfig;
+///
+/// let mut config = ServerConfig::default();
+/// config.limits.max_body = 1 << 20;
+/// config.idle_timeout = Duration::from_secs(75);
+/// assert_eq!(config.backlog, 1024);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Request size limits (request line 8 KiB → 414, head 64 KiB → 431, 100 headers → 431,
+    /// body 100 MiB → 413).
+    pub limits: Limits,
+    /// How long a keep-alive connection may wait for the first byte of its next request
+    /// (Tornado's `idle_connection_timeout`, 3600 s).
+    pub idle_timeout: Duration,
+    /// Total time allowed for a request head from its first byte; not reset by each read,
+    /// so a slowloris client cannot stretch it (robustness T1). Expiry answers 408.
+    pub header_timeout: Duration,
+    /// Total time allowed for a request body once its head is read (robustness T2, F13).
+    /// Expiry answers 408 and closes.
+    pub body_timeout: Duration,
+    /// Longest gap allowed while writing a response to a client that does not read (T3).
+    pub write_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before the shards stop anyway.
+    pub shutdown_timeout: Duration,
+    /// `listen(2)` backlog of each shard's socket.
+    pub backlog: i32,
+    /// Share the port with sockets that are already listening on it (SO_REUSEPORT across
+    /// processes). Off by default, so a second server on a busy port fails loudly.
+    pub reuse_port: bool,
+    /// Close every connection after one response (Tornado's `no_keep_alive`).
+    pub no_keep_alive: bool,
+    /// Bytes of io_uring registered memory per shard (glommio's `io_memory`). The default
+    /// leaves room for several shards within an 8 MiB locked-memory limit.
+    pub io_memory: usize,
+    /// The `Server` header value sent with every response.
+    pub server_name: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            idle_timeout: Duration::from_secs(3600),
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(10),
+            backlog: 1024,
+            reuse_port: false,
+            no_keep_alive: false,
+            io_memory: 512 << 10,
+            server_name: concat!("TyphoonServer/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Operator-facing errors: each one reads as a single sentence that names the fix.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+/// Why a server could not bind, start or keep running.
+///
+/// Each variant displays as one sentence an operator can act on; `Debug` prints the same
+/// sentence so that `fn main() -> typhoon::Result<()>` shows it without a backtrace.
+#[derive(thiserror::Error)]
+pub enum Error {
+    /// Another socket already listens on the address.
+    #[error(
+        "port {port} is already in use on {addr}: stop the other server, choose another port \
+         (--port), or set reuse_port to share it on purpose"
+    )]
+    PortInUse {
+        /// The port asked for.
+        port: u16,
+        /// The address that was busy.
+        addr: SocketAddr,
+    },
+    /// The address could not be bound for another reason.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address that failed.
+        addr: SocketAddr,
+        /// The system error.
+        source: io::Error,
+    },
+    /// The host name or address did not resolve to anything bindable.
+    #[error("cannot resolve the listen address {address:?}: {source}")]
+    Resolve {
+        /// The address as given.
+        address: String,
+        /// The system error.
+        source: io::Error,
+    },
+    /// `start(n)` asked for more shards than the process may run on.
+    #[error(
+        "cannot start {requested} shards: this process may run on {available} CPU(s) \
+         ({cpus}); use start(None) for one shard per CPU or a number up to {available}"
+    )]
+    TooManyShards {
+        /// Shards requested.
+        requested: usize,
+        /// CPUs in the process's affinity mask.
+        available: usize,
+        /// The allowed CPUs, listed.
+        cpus: String,
+    },
+    /// `start` or `listen` was called before `bind`, or twice.
+    #[error("{0}")]
+    Usage(&'static str),
+    /// The kernel refuses io_uring (old kernel, `kernel.io_uring_disabled`, or a seccomp
+    /// profile such as Docker's default).
+    #[error(
+        "io_uring is unavailable ({0}): Typhoon needs Linux 5.8 or newer with io_uring \
+         enabled (check `sysctl kernel.io_uring_disabled` and the container's seccomp profile)"
+    )]
+    IoUringUnavailable(String),
+    /// The locked-memory limit is too small for the shard's io_uring rings.
+    #[error(
+        "too little locked memory for io_uring: the limit is {limit_kib} KiB and a shard \
+         needs {needed_kib} KiB; raise it with `ulimit -l {suggest_kib}` (or LimitMEMLOCK= \
+         in systemd, --ulimit memlock= in Docker)"
+    )]
+    MemLock {
+        /// The current RLIMIT_MEMLOCK, KiB.
+        limit_kib: u64,
+        /// What one shard asked for, KiB.
+        needed_kib: u64,
+        /// A limit that fits every shard, KiB.
+        suggest_kib: u64,
+    },
+    /// A shard thread could not start or died.
+    #[error("shard {shard} failed: {reason}")]
+    Shard {
+        /// The shard id.
+        shard: usize,
+        /// What went wrong, one sentence.
+        reason: String,
+    },
+    /// Any other I/O error while setting up.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: &'static str,
+        /// The system error.
+        source: io::Error,
+    },
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `Result` with Typhoon's server [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A copy for a second receiver (I/O sources are reduced to their kind and message).
+    pub(crate) fn duplicate(&self) -> Error {
+        let io = |e: &io::Error| io::Error::new(e.kind(), e.to_string());
+        match self {
+            Error::PortInUse { port, addr } => Error::PortInUse { port: *port, addr: *addr },
+            Error::Bind { addr, source } => Error::Bind { addr: *addr, source: io(source) },
+            Error::Resolve { address, source } => Error::Resolve { address: address.clone(), source: io(source) },
+            Error::TooManyShards { requested, available, cpus } => {
+                Error::TooManyShards { requested: *requested, available: *available, cpus: cpus.clone() }
+            }
+            Error::Usage(s) => Error::Usage(s),
+            Error::IoUringUnavailable(s) => Error::IoUringUnavailable(s.clone()),
+            Error::MemLock { limit_kib, needed_kib, suggest_kib } => {
+                Error::MemLock { limit_kib: *limit_kib, needed_kib: *needed_kib, suggest_kib: *suggest_kib }
+            }
+            Error::Shard { shard, reason } => Error::Shard { shard: *shard, reason: reason.clone() },
+            Error::Io { context, source } => Error::Io { context, source: io(source) },
+        }
+    }
+}

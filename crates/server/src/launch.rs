@@ -1,0 +1,173 @@
+//! Launching a planned server: one thread per shard, readiness, and waiting for the end.
+
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use socket2::Socket;
+
+use crate::config::ServerConfig;
+use crate::error::{Error, Result};
+use crate::handle::{ServerHandle, Shared};
+use crate::service::{MakeService, ShardInfo};
+use crate::shard::{self, ShardPlan};
+
+/// How a shard thread ended.
+pub(crate) struct ShardExit {
+    pub shard: usize,
+    pub result: Result<()>,
+}
+
+/// A server with its listeners bound and its shards assigned to CPUs, not yet running.
+pub(crate) struct Plan<M> {
+    pub make: Arc<M>,
+    pub config: Arc<ServerConfig>,
+    pub shards: Vec<(ShardInfo, Vec<Socket>)>,
+    pub addrs: Vec<SocketAddr>,
+    pub shared: Arc<Shared>,
+}
+
+/// A plan with its service type erased, so an [`IoLoop`](crate::IoLoop) can hold several.
+pub(crate) trait Launch: Send {
+    /// Spawns every shard and returns once all accept connections (or one failed).
+    fn launch(self: Box<Self>, exits: Sender<ShardExit>) -> Result<Vec<JoinHandle<()>>>;
+    fn handle(&self) -> ServerHandle;
+}
+
+impl<M: MakeService> Plan<M> {
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle { shared: self.shared.clone(), addrs: self.addrs.clone() }
+    }
+
+    /// Launches on its own exit channel: the background mode.
+    pub fn launch_alone(self) -> Result<RunningServer> {
+        let handle = self.handle();
+        let shards = self.shards.len();
+        let (exits_tx, exits) = channel();
+        let threads = Box::new(self).launch(exits_tx)?;
+        Ok(RunningServer { handle, threads, exits, shards })
+    }
+}
+
+impl<M: MakeService> Launch for Plan<M> {
+    fn launch(self: Box<Self>, exits: Sender<ShardExit>) -> Result<Vec<JoinHandle<()>>> {
+        let Plan { make, config, shards, shared, .. } = *self;
+        let (ready_tx, ready) = channel::<Result<()>>();
+        let mut threads = Vec::with_capacity(shards.len());
+        let count = shards.len();
+        for (info, listeners) in shards {
+            for socket in &listeners {
+                shared.add_listener(socket.as_raw_fd());
+            }
+            let plan = ShardPlan { info, listeners, make: make.clone(), config: config.clone(), shared: shared.clone() };
+            let (ready_tx, exits) = (ready_tx.clone(), exits.clone());
+            let spawned = std::thread::Builder::new().name(format!("typhoon-shard-{}", info.id)).spawn(move || {
+                let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx)))
+                    .unwrap_or_else(|panic| Err(Error::Shard { shard: info.id, reason: panic_message(&panic) }));
+                let _ = exits.send(ShardExit { shard: info.id, result });
+            });
+            match spawned {
+                Ok(thread) => threads.push(thread),
+                Err(source) => {
+                    shared.stop();
+                    return Err(Error::Io { context: "cannot spawn a shard thread", source });
+                }
+            }
+        }
+        drop(ready_tx);
+        let mut failure = None;
+        for _ in 0..count {
+            match ready.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    failure.get_or_insert(e);
+                }
+                Err(_) => {
+                    failure.get_or_insert(Error::Shard { shard: 0, reason: "it died while starting".into() });
+                    break;
+                }
+            }
+        }
+        if let Some(err) = failure {
+            shared.stop();
+            for thread in threads {
+                let _ = thread.join();
+            }
+            return Err(err);
+        }
+        Ok(threads)
+    }
+
+    fn handle(&self) -> ServerHandle {
+        Plan::handle(self)
+    }
+}
+
+/// A server running on its own shard threads (see
+/// [`HttpServer::start_background`](crate::HttpServer::start_background)).
+#[derive(Debug)]
+pub struct RunningServer {
+    handle: ServerHandle,
+    threads: Vec<JoinHandle<()>>,
+    exits: Receiver<ShardExit>,
+    shards: usize,
+}
+
+impl RunningServer {
+    /// The handle: addresses, port, `stop()`.
+    pub fn handle(&self) -> &ServerHandle {
+        &self.handle
+    }
+
+    /// Blocks until every shard has stopped.
+    ///
+    /// # Errors
+    ///
+    /// The first shard failure; the other shards are then stopped too.
+    pub fn wait(self) -> Result<()> {
+        let result = wait_exits(&self.exits, self.shards, || self.handle.stop());
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+        result
+    }
+
+    /// Stops the server and waits for it: what a test does at its end.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Self::wait).
+    pub fn stop(self) -> Result<()> {
+        self.handle.stop();
+        self.wait()
+    }
+}
+
+/// Collects `count` shard exits; on the first failure calls `stop_all` and keeps waiting
+/// for the rest, so no shard is left running when this returns.
+pub(crate) fn wait_exits(exits: &Receiver<ShardExit>, count: usize, stop_all: impl Fn()) -> Result<()> {
+    let mut first = None;
+    for _ in 0..count {
+        let Ok(exit) = exits.recv() else { break };
+        if let Err(e) = exit.result {
+            log::error!("shard {} stopped: {e}", exit.shard);
+            if first.is_none() {
+                stop_all();
+                first = Some(e);
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("it panicked: {what}")
+}

@@ -1,0 +1,60 @@
+//! Typhoon's thread-per-core HTTP/1.1 server.
+//!
+//! Each shard is a thread pinned to one CPU, running its own glommio (io_uring) executor,
+//! accepting on its own SO_REUSEPORT listener and serving with its own private copy of the
+//! application. Nothing is shared between shards on the request path. This crate is the
+//! only one in Typhoon that does I/O; the HTTP/1.1 framing is `typhoon_http1`'s, pure.
+//!
+//! ```no_run
+//! use typhoon_server::{ConnInfo, Factory, HttpServer, IoLoop, Response, Service, ShardInfo};
+//!
+//! struct Hello;
+//! impl Service for Hello {
+//!     async fn call(&self, _req: typhoon_http1::Request, _conn: &ConnInfo) -> Response {
+//!         Response::new(200, "good boy")
+//!     }
+//! }
+//!
+//! fn main() -> typhoon_server::Result<()> {
+//!     let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+//!     server.bind(8888)?;
+//!     server.start(None)?;    // one shard per allowed CPU
+//!     IoLoop::current().start()
+//! }
+//! ```
+//!
+//! # Layout
+//! - `server`: [`HttpServer`] — bind, start(n), listen.
+//! - `launch`: shard threads, readiness, [`RunningServer`].
+//! - `ioloop`: [`IoLoop`] — runs registered servers; SIGINT/SIGTERM.
+//! - `shard`: one shard's executor, accept loops and drain.
+//! - `conn`: the connection driver (read, decode, call, encode, one write per batch).
+//! - `state`: shard-local state (stop flag, connection registry, Date cache).
+//! - `handle`: [`ServerHandle`], stopping from any thread.
+//! - `listener`: socket2 listeners, the port-in-use probe.
+//! - `cpus`: the affinity mask and pinning.
+//! - `service`: [`Service`] / [`MakeService`], the seam to the application.
+//! - `config`: [`ServerConfig`]; `error`: [`Error`].
+
+mod config;
+mod conn;
+mod cpus;
+mod error;
+mod handle;
+mod ioloop;
+mod launch;
+mod listener;
+mod server;
+mod service;
+mod shard;
+mod state;
+
+pub use config::ServerConfig;
+pub use cpus::allowed_cpus;
+pub use error::{Error, Result};
+pub use handle::ServerHandle;
+pub use ioloop::IoLoop;
+pub use launch::RunningServer;
+pub use server::HttpServer;
+pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};
+pub use typhoon_http1 as http1;

@@ -1,0 +1,175 @@
+//! One shard: a pinned thread running a glommio executor, its own listeners and its own
+//! private service, from startup to drained shutdown.
+
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::rc::Rc;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures_lite::FutureExt;
+use glommio::net::TcpListener;
+use glommio::timer::Timer;
+use glommio::{LocalExecutorBuilder, Placement};
+use socket2::Socket;
+
+use crate::config::ServerConfig;
+use crate::conn;
+use crate::error::{Error, Result};
+use crate::handle::Shared;
+use crate::service::{MakeService, Service, ShardInfo};
+use crate::state::ShardState;
+
+/// Everything a shard thread needs, moved onto it.
+pub(crate) struct ShardPlan<M> {
+    pub info: ShardInfo,
+    pub listeners: Vec<Socket>,
+    pub make: Arc<M>,
+    pub config: Arc<ServerConfig>,
+    pub shared: Arc<Shared>,
+}
+
+/// Runs a shard on the calling thread until it stops. `ready` gets `Ok` once the shard
+/// accepts connections, or the reason it could not start.
+pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>) -> Result<()> {
+    let ShardPlan { info, listeners, make, config, shared } = plan;
+    let shard_error = |reason: String| Error::Shard { shard: info.id, reason };
+    let fail = |err: Error, listeners: Vec<Socket>| {
+        shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
+        drop(listeners);
+        let _ = ready.send(Err(err.duplicate()));
+        Err(err)
+    };
+    if !crate::cpus::pin_current_thread(info.cpu) {
+        return fail(shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)), listeners);
+    }
+    let executor = LocalExecutorBuilder::new(Placement::Unbound)
+        .name(&format!("typhoon-shard-{}", info.id))
+        .io_memory(config.io_memory)
+        .make();
+    let executor = match executor {
+        Ok(executor) => executor,
+        Err(e) => return fail(executor_error(&e.to_string(), config.io_memory, info.shards), listeners),
+    };
+    executor.run(async move {
+        let state = Rc::new(ShardState::new(info, config));
+        let service = Rc::new(make.make_service(&info));
+        let mut addrs = Vec::new();
+        let mut accepting = Vec::new();
+        let fds: Vec<_> = listeners.iter().map(|s| s.as_raw_fd()).collect();
+        for socket in listeners {
+            addrs.push(socket.local_addr().ok().and_then(|a| a.as_socket()));
+            // SAFETY: the fd comes from a bound, listening socket that we own and hand over.
+            let listener = unsafe { TcpListener::from_raw_fd(socket.into_raw_fd()) };
+            accepting.push(Rc::new(listener));
+        }
+        let addrs: Vec<String> = addrs.into_iter().flatten().map(|a| a.to_string()).collect();
+        log::info!("shard {} on CPU {} listening on {}", info.id, info.cpu, addrs.join(", "));
+        let _ = ready.send(Ok(()));
+        glommio::spawn_local(tick_date(state.clone())).detach();
+        let loops: Vec<_> = accepting
+            .iter()
+            .map(|l| glommio::spawn_local(accept_loop(l.clone(), service.clone(), state.clone(), shared.clone())))
+            .collect();
+        for accept in loops {
+            accept.await;
+        }
+        // Listeners are closed below; forget their fds first so stop() never touches them.
+        shared.forget_listeners(fds);
+        drop(accepting);
+        state.begin_stop();
+        let deadline = state.config.shutdown_timeout;
+        let left = async {
+            Timer::new(deadline).await;
+            state.live()
+        };
+        let left = async {
+            state.drained().await;
+            0
+        }
+        .or(left)
+        .await;
+        if left > 0 {
+            log::warn!("shard {}: shutdown deadline passed with {left} connection(s) still open; closing them", info.id);
+        } else {
+            log::debug!("shard {} stopped", info.id);
+        }
+    });
+    Ok(())
+}
+
+/// Accepts connections until the server stops; each becomes a task on this shard.
+async fn accept_loop<S: Service>(
+    listener: Rc<TcpListener>,
+    service: Rc<S>,
+    state: Rc<ShardState>,
+    shared: Arc<Shared>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok(stream) => {
+                if shared.stop_requested() {
+                    return;
+                }
+                // Responses are written whole, one write per batch; Nagle would only delay them.
+                let _ = stream.set_nodelay(true);
+                glommio::spawn_local(conn::serve(stream, service.clone(), state.clone())).detach();
+            }
+            Err(_) if shared.stop_requested() => return,
+            Err(e) => {
+                // Out of fds or memory, or a connection reset before accept: keep serving, but
+                // pause so a persistent condition does not spin the shard.
+                log::warn!("shard {}: accept failed: {e}", state.info.id);
+                Timer::new(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Refreshes the shard's Date header cache at each whole second.
+async fn tick_date(state: Rc<ShardState>) {
+    while !state.stopping() {
+        let now = SystemTime::now();
+        let into_second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        Timer::new(Duration::from_nanos(1_000_000_000 - u64::from(into_second))).await;
+        state.date.borrow_mut().update(SystemTime::now());
+    }
+}
+
+/// Turns glommio's executor-creation failure into an operator sentence.
+fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
+    if let Some(rest) = message.split("MemLockLimit(").nth(1) {
+        let mut numbers = rest.trim_end_matches(')').split('/').map(|n| n.trim().parse::<u64>().unwrap_or(0));
+        let limit = numbers.next().unwrap_or(0);
+        let needed = numbers.next().unwrap_or(512 * 1024).max(io_memory as u64);
+        return Error::MemLock {
+            limit_kib: limit / 1024,
+            needed_kib: needed / 1024,
+            suggest_kib: (needed * shards as u64).max(8192 * 1024) / 1024,
+        };
+    }
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("function not implemented") || lower.contains("operation not permitted") || lower.contains("enosys") {
+        return Error::IoUringUnavailable(message.to_owned());
+    }
+    Error::Shard { shard: 0, reason: format!("could not create its io_uring executor: {message}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memlock_message_names_the_fix() {
+        let err = executor_error("IO error occurred: MemLockLimit(65536/524288)", 512 * 1024, 2);
+        let text = err.to_string();
+        assert!(text.contains("limit is 64 KiB"), "{text}");
+        assert!(text.contains("ulimit -l"), "{text}");
+    }
+
+    #[test]
+    fn missing_io_uring_is_named() {
+        let err = executor_error("Function not implemented (os error 38)", 0, 1);
+        assert!(matches!(err, Error::IoUringUnavailable(_)), "{err}");
+    }
+}

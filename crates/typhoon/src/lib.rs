@@ -1,0 +1,73 @@
+//! Typhoon: Tornado's programming model — `RequestHandler`s, an `Application` route table,
+//! `HTTPServer.bind(port); start(n)`, `IOLoop.current().start()` — on a thread-per-core
+//! server: each CPU runs a pinned shard with its own io_uring executor, its own
+//! SO_REUSEPORT listener and its own private copy of the application.
+//!
+//! The modules carry Tornado's names:
+//!
+//! ```no_run
+//! use typhoon::ioloop::IoLoop;
+//! use typhoon::web::{url, Application, Handler, RequestHandler, Result};
+//!
+//! struct IndexHandler;
+//! impl RequestHandler for IndexHandler {
+//!     async fn get(&mut self, h: &mut Handler) -> Result {
+//!         h.write("good boy");
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() -> typhoon::Result<()> {
+//!     let app = Application::new(vec![url(r"/", || IndexHandler)]);
+//!     app.listen(8888)?;
+//!     IoLoop::current().start()
+//! }
+//! ```
+//!
+//! # Layout
+//! - [`web`]: `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
+//! - [`httpserver`]: `HttpServer`, `ServerConfig`, `ServerHandle`.
+//! - [`ioloop`]: `IoLoop`.
+//! - [`httputil`]: the decoded `Request` and its parts.
+//! - [`log`]: `enable_pretty_logging`.
+
+pub use typhoon_server::{Error, Result};
+
+/// Tornado's `tornado.web`.
+pub mod web {
+    pub use typhoon_web::*;
+}
+
+/// Tornado's `tornado.httpserver`.
+pub mod httpserver {
+    pub use typhoon_server::{
+        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Response, RunningServer, ServerConfig, ServerHandle,
+        Service, ShardInfo,
+    };
+}
+
+/// Tornado's `tornado.ioloop`.
+pub mod ioloop {
+    pub use typhoon_server::IoLoop;
+}
+
+/// Tornado's `tornado.httputil`: the request as decoded by the HTTP/1.1 codec.
+pub mod httputil {
+    pub use typhoon_http1::{Method, Request, Version};
+}
+
+/// Tornado's `tornado.log`.
+pub mod log {
+    /// Sends log records to stderr with timestamps, at INFO and above unless `RUST_LOG`
+    /// says otherwise (Tornado's `enable_pretty_logging`). Safe to call more than once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// typhoon::log::enable_pretty_logging();
+    /// ```
+    pub fn enable_pretty_logging() {
+        let env = env_logger::Env::default().default_filter_or("info");
+        let _ = env_logger::Builder::from_env(env).format_timestamp_millis().try_init();
+    }
+}

@@ -1,0 +1,1 @@
+//! Typhoon example programs live beside this crate as `[[example]]` targets.

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit/integration/doc tests, and the load smoke
+# test of the hello example. What CI runs (.ci/run) and the README's second command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# Each test in its own process: many glommio executors in one process would share the
+# 8 MiB locked-memory limit.
+if cargo nextest --version >/dev/null 2>&1; then
+    step "cargo nextest run"
+    cargo nextest run --workspace --no-fail-fast
+else
+    echo "cargo-nextest is not installed: using cargo test with one test thread"
+    step "cargo test"
+    cargo test --workspace --no-fail-fast -- --test-threads=1
+fi
+
+step "doc tests"
+cargo test --workspace --doc
+
+step "load smoke test (wrk against the hello example)"
+scripts/smoke.sh
