@@ -13,8 +13,18 @@ use std::time::{Duration, Instant};
 /// `target/<profile>/examples/<name>`: cargo builds a package's examples before its tests.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples").join(name);
-    assert!(dir.exists(), "{} is missing: run `cargo build --examples`", dir.display());
+    let dir = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        dir.exists(),
+        "{} is missing: run `cargo build --examples`",
+        dir.display()
+    );
     dir
 }
 
@@ -50,7 +60,10 @@ impl Program {
     fn wait_listening(&self, shards: usize) -> Vec<String> {
         let mut found = Vec::new();
         while found.len() < shards {
-            let line = self.lines.recv_timeout(Duration::from_secs(20)).expect("the program logs its shards");
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the program logs its shards");
             if line.contains("listening on") {
                 found.push(line);
             }
@@ -68,7 +81,10 @@ impl Program {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "the program did not exit within {limit:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within {limit:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -84,17 +100,35 @@ impl Drop for Program {
 /// The port from a line like `shard 0 on CPU 0 listening on 0.0.0.0:8888, [::]:8888`.
 fn port_of(line: &str) -> u16 {
     let addrs = line.split("listening on ").nth(1).unwrap();
-    addrs.split(", ").next().unwrap().rsplit(':').next().unwrap().parse().unwrap()
+    addrs
+        .split(", ")
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 fn get(port: u16) -> (u16, String, Vec<(String, String)>) {
-    let response = ureq::get(&format!("http://127.0.0.1:{port}/")).call().unwrap();
-    let headers = response.headers_names().into_iter().map(|n| (n.clone(), response.header(&n).unwrap().to_owned())).collect();
+    let response = ureq::get(&format!("http://127.0.0.1:{port}/"))
+        .call()
+        .unwrap();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .map(|n| (n.clone(), response.header(&n).unwrap().to_owned()))
+        .collect();
     (response.status(), response.into_string().unwrap(), headers)
 }
 
 fn stderr_of(name: &str, args: &[&str]) -> (std::process::ExitStatus, String) {
-    let output = Command::new(example(name)).args(args).stdout(Stdio::null()).output().unwrap();
+    let output = Command::new(example(name))
+        .args(args)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
     (output.status, String::from_utf8(output.stderr).unwrap())
 }
 
@@ -105,15 +139,25 @@ fn hello_answers_good_boy() {
     assert!(line.contains("shard 0 on CPU"), "{line}");
     let (status, body, headers) = get(port_of(&line));
     assert_eq!((status, body.as_str()), (200, "good boy"));
-    let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(header("content-length").as_deref(), Some("8"));
     assert!(header("date").is_some() && header("server").is_some());
     // IPv6 too, as Tornado's bind_sockets, where the host has it.
     if let Ok(mut stream) = TcpStream::connect(("::1", port_of(&line))) {
-        stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let mut text = String::new();
         stream.read_to_string(&mut text).unwrap();
-        assert!(text.starts_with("HTTP/1.1 200") && text.ends_with("good boy"), "{text}");
+        assert!(
+            text.starts_with("HTTP/1.1 200") && text.ends_with("good boy"),
+            "{text}"
+        );
     }
 }
 
@@ -124,7 +168,10 @@ fn a_second_hello_on_the_same_port_fails_with_one_line() {
     let (status, stderr) = stderr_of("hello", &["--port", &port]);
     assert!(!status.success());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains(&format!("port {port} is already in use")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -134,14 +181,19 @@ fn too_many_shards_fails_with_one_line() {
     let (status, stderr) = stderr_of("multiprocess", &["--port", "0", "--shards", &shards]);
     assert!(!status.success());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains(&format!("cannot start {shards} shards")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot start {shards} shards")),
+        "{stderr}"
+    );
 }
 
 /// Socket inodes of `pid`'s listening TCP sockets on `port` (from /proc).
 fn listening_sockets(pid: i32, port: u16) -> usize {
     let mut inodes = std::collections::HashSet::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
         for row in text.lines().skip(1) {
             let cols: Vec<&str> = row.split_whitespace().collect();
             let local_port = u16::from_str_radix(cols[1].rsplit(':').next().unwrap(), 16).unwrap();
@@ -155,7 +207,9 @@ fn listening_sockets(pid: i32, port: u16) -> usize {
         .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
         .filter(|target| {
             let t = target.to_string_lossy();
-            t.strip_prefix("socket:[").and_then(|s| s.strip_suffix(']')).is_some_and(|inode| inodes.contains(inode))
+            t.strip_prefix("socket:[")
+                .and_then(|s| s.strip_suffix(']'))
+                .is_some_and(|inode| inodes.contains(inode))
         })
         .count()
 }
@@ -165,32 +219,56 @@ fn shard_threads(pid: i32) -> Vec<(String, u64, String)> {
     let mut shards = Vec::new();
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
         let task = task.unwrap().path();
-        let name = std::fs::read_to_string(task.join("comm")).unwrap().trim().to_owned();
+        let name = std::fs::read_to_string(task.join("comm"))
+            .unwrap()
+            .trim()
+            .to_owned();
         if !name.starts_with("typhoon-shard-") {
             continue;
         }
         let stat = std::fs::read_to_string(task.join("stat")).unwrap();
-        let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
         let ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
         let status = std::fs::read_to_string(task.join("status")).unwrap();
-        let cpus = status.lines().find(|l| l.starts_with("Cpus_allowed_list:")).unwrap();
-        shards.push((name, ticks, cpus.split(':').nth(1).unwrap().trim().to_owned()));
+        let cpus = status
+            .lines()
+            .find(|l| l.starts_with("Cpus_allowed_list:"))
+            .unwrap();
+        shards.push((
+            name,
+            ticks,
+            cpus.split(':').nth(1).unwrap().trim().to_owned(),
+        ));
     }
     shards.sort();
     shards
 }
 
 /// Keeps `connections` keep-alive clients busy until `stop`; returns the requests served.
-fn load(port: u16, connections: usize, stop: Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<usize>> {
+fn load(
+    port: u16,
+    connections: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<usize>> {
     (0..connections)
         .map(|_| {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let mut served = 0;
-                let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return 0 };
+                let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+                    return 0;
+                };
                 let mut buf = [0u8; 4096];
                 while !stop.load(Ordering::Relaxed) {
-                    if stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").is_err() {
+                    if stream
+                        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .is_err()
+                    {
                         break;
                     }
                     match stream.read(&mut buf) {
@@ -214,12 +292,20 @@ fn multiprocess_runs_two_pinned_shards_that_both_serve() {
     let lines = program.wait_listening(2);
     let port = port_of(&lines[0]);
     // Each shard has its own listening socket(s) on the port: IPv4 and IPv6 per shard.
-    let per_shard = lines[0].split("listening on ").nth(1).unwrap().split(", ").count();
+    let per_shard = lines[0]
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .count();
     assert_eq!(listening_sockets(program.pid(), port), 2 * per_shard);
     let before = shard_threads(program.pid());
     assert_eq!(before.len(), 2, "{before:?}");
     assert_ne!(before[0].2, before[1].2, "pinned to different CPUs");
-    assert!(before.iter().all(|(_, _, cpus)| !cpus.contains(['-', ','])), "each pinned to one CPU: {before:?}");
+    assert!(
+        before.iter().all(|(_, _, cpus)| !cpus.contains(['-', ','])),
+        "each pinned to one CPU: {before:?}"
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let clients = load(port, 32, stop.clone());
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -228,7 +314,10 @@ fn multiprocess_runs_two_pinned_shards_that_both_serve() {
         if now.iter().zip(&before).all(|(n, b)| n.1 > b.1 + 5) {
             break; // every shard burned CPU on requests
         }
-        assert!(Instant::now() < deadline, "a shard stayed idle under load: {before:?} → {now:?}");
+        assert!(
+            Instant::now() < deadline,
+            "a shard stayed idle under load: {before:?} → {now:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     stop.store(true, Ordering::Relaxed);
@@ -253,7 +342,11 @@ fn sigterm_under_load_exits_zero_within_the_deadline() {
     assert_eq!(unsafe { libc::kill(program.pid(), libc::SIGTERM) }, 0);
     let status = program.wait_exit(Duration::from_secs(12));
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
-    assert!(sent.elapsed() < Duration::from_secs(11), "exited after {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(11),
+        "exited after {:?}",
+        sent.elapsed()
+    );
     stop.store(true, Ordering::Relaxed);
     for c in clients {
         c.join().unwrap();

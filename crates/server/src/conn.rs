@@ -13,7 +13,9 @@ use bytes::BytesMut;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use glommio::net::TcpStream;
 use glommio::timer::Timer;
-use typhoon_http1::{encode_error, encode_response, Decoded, Decoder, ParseError, RequestContext, CONTINUE};
+use typhoon_http1::{
+    encode_error, encode_response, Decoded, Decoder, ParseError, RequestContext, CONTINUE,
+};
 
 use crate::service::{ConnInfo, Response, Service};
 use crate::state::{ConnGuard, ShardState};
@@ -46,7 +48,11 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
     let (Ok(remote), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return; // the peer is already gone
     };
-    let info = ConnInfo { remote, local, shard: state.info.id };
+    let info = ConnInfo {
+        remote,
+        local,
+        shard: state.info.id,
+    };
     let guard = state.register(stream.as_raw_fd());
     let mut conn = Conn {
         decoder: Decoder::new(state.config.limits),
@@ -122,10 +128,12 @@ impl<S: Service> Conn<S> {
                     self.head_started = None;
                     self.body_started = None;
                     let mut ctx = req.context();
+                    let response = self.call(req, &ctx).await;
+                    // Checked after the call: a shutdown that began while the handler ran
+                    // still closes this connection after its response.
                     if self.state.stopping() || self.state.config.no_keep_alive {
                         ctx.keep_alive = false;
                     }
-                    let response = self.call(req, &ctx).await;
                     if !self.encode(&ctx, &response) {
                         return Ok(false);
                     }
@@ -145,7 +153,10 @@ impl<S: Service> Conn<S> {
     /// Runs the service; a panic in user code becomes a 500 and the shard keeps serving.
     async fn call(&self, req: typhoon_http1::Request, ctx: &RequestContext) -> Response {
         let target = req.target().to_owned();
-        match AssertUnwindSafe(self.service.call(req, &self.info)).catch_unwind().await {
+        match AssertUnwindSafe(self.service.call(req, &self.info))
+            .catch_unwind()
+            .await
+        {
             Ok(response) => response,
             Err(panic) => {
                 let what = panic
@@ -153,7 +164,10 @@ impl<S: Service> Conn<S> {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic".to_owned());
-                log::error!("uncaught panic in handler for {} {target}: {what}", ctx.method.as_str());
+                log::error!(
+                    "uncaught panic in handler for {} {target}: {what}",
+                    ctx.method.as_str()
+                );
                 Response::new(500, "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>")
             }
         }
@@ -161,7 +175,10 @@ impl<S: Service> Conn<S> {
 
     fn encode(&mut self, ctx: &RequestContext, response: &Response) -> bool {
         let date = self.state.date.borrow();
-        let headers = response.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        let headers = response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()));
         encode_response(
             &mut self.wbuf,
             ctx,
@@ -178,14 +195,27 @@ impl<S: Service> Conn<S> {
     /// of the buffer is never parsed as another request).
     fn reject(&mut self, err: ParseError) {
         // Bad input from the network is the client's problem, not ours: INFO, never ERROR.
-        log::info!("bad request from {}: {err} ({})", self.info.remote, err.status());
+        log::info!(
+            "bad request from {}: {err} ({})",
+            self.info.remote,
+            err.status()
+        );
         let date = self.state.date.borrow();
-        encode_error(&mut self.wbuf, err, date.as_bytes(), self.state.config.server_name.as_bytes());
+        encode_error(
+            &mut self.wbuf,
+            err,
+            date.as_bytes(),
+            self.state.config.server_name.as_bytes(),
+        );
     }
 
     /// Head or body deadline passed: 408, then close.
     async fn time_out(&mut self, phase: Phase) -> io::Result<()> {
-        log::info!("timeout reading request {} from {}", if phase == Phase::Body { "body" } else { "head" }, self.info.remote);
+        log::info!(
+            "timeout reading request {} from {}",
+            if phase == Phase::Body { "body" } else { "head" },
+            self.info.remote
+        );
         self.reject(ParseError::Timeout);
         self.flush().await?;
         self.linger().await;
@@ -243,7 +273,10 @@ impl<S: Service> Conn<S> {
         let write = self.stream.write_all(&self.wbuf);
         let timed_out = async {
             Timer::new(wait).await;
-            Err(io::Error::new(io::ErrorKind::TimedOut, "client stopped reading"))
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client stopped reading",
+            ))
         };
         write.or(timed_out).await?;
         self.wbuf.clear();

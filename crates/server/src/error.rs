@@ -106,19 +106,46 @@ impl Error {
     pub(crate) fn duplicate(&self) -> Error {
         let io = |e: &io::Error| io::Error::new(e.kind(), e.to_string());
         match self {
-            Error::PortInUse { port, addr } => Error::PortInUse { port: *port, addr: *addr },
-            Error::Bind { addr, source } => Error::Bind { addr: *addr, source: io(source) },
-            Error::Resolve { address, source } => Error::Resolve { address: address.clone(), source: io(source) },
-            Error::TooManyShards { requested, available, cpus } => {
-                Error::TooManyShards { requested: *requested, available: *available, cpus: cpus.clone() }
-            }
+            Error::PortInUse { port, addr } => Error::PortInUse {
+                port: *port,
+                addr: *addr,
+            },
+            Error::Bind { addr, source } => Error::Bind {
+                addr: *addr,
+                source: io(source),
+            },
+            Error::Resolve { address, source } => Error::Resolve {
+                address: address.clone(),
+                source: io(source),
+            },
+            Error::TooManyShards {
+                requested,
+                available,
+                cpus,
+            } => Error::TooManyShards {
+                requested: *requested,
+                available: *available,
+                cpus: cpus.clone(),
+            },
             Error::Usage(s) => Error::Usage(s),
             Error::IoUringUnavailable(s) => Error::IoUringUnavailable(s.clone()),
-            Error::MemLock { limit_kib, needed_kib, suggest_kib } => {
-                Error::MemLock { limit_kib: *limit_kib, needed_kib: *needed_kib, suggest_kib: *suggest_kib }
-            }
-            Error::Shard { shard, reason } => Error::Shard { shard: *shard, reason: reason.clone() },
-            Error::Io { context, source } => Error::Io { context, source: io(source) },
+            Error::MemLock {
+                limit_kib,
+                needed_kib,
+                suggest_kib,
+            } => Error::MemLock {
+                limit_kib: *limit_kib,
+                needed_kib: *needed_kib,
+                suggest_kib: *suggest_kib,
+            },
+            Error::Shard { shard, reason } => Error::Shard {
+                shard: *shard,
+                reason: reason.clone(),
+            },
+            Error::Io { context, source } => Error::Io {
+                context,
+                source: io(source),
+            },
         }
     }
 }

@@ -18,7 +18,12 @@ impl Shared {
     /// shard polls for the flag.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        for &fd in self.listeners.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        for &fd in self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
             // SAFETY: fds in the list belong to open listeners; shards remove theirs (under
             // this lock) before closing them.
             unsafe { libc::shutdown(fd, libc::SHUT_RD) };
@@ -30,7 +35,10 @@ impl Shared {
     }
 
     pub fn add_listener(&self, fd: RawFd) {
-        let mut listeners = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         listeners.push(fd);
         if self.stop_requested() {
             // SAFETY: the caller owns the open listener.
@@ -39,7 +47,10 @@ impl Shared {
     }
 
     pub fn forget_listeners(&self, fds: impl IntoIterator<Item = RawFd>) {
-        let mut listeners = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         for fd in fds {
             listeners.retain(|&l| l != fd);
         }

@@ -41,7 +41,9 @@ pub struct IoLoop {
 impl IoLoop {
     /// This thread's loop.
     pub fn current() -> IoLoop {
-        IoLoop { _not_send: std::marker::PhantomData }
+        IoLoop {
+            _not_send: std::marker::PhantomData,
+        }
     }
 
     pub(crate) fn add(&self, server: Box<dyn Launch>) {
@@ -62,7 +64,10 @@ impl IoLoop {
         }
         install_signal_handler();
         let handles: Vec<ServerHandle> = servers.iter().map(|s| s.handle()).collect();
-        ON_SIGNAL.lock().unwrap_or_else(PoisonError::into_inner).extend(handles.iter().map(|h| std::sync::Arc::downgrade(&h.shared)));
+        ON_SIGNAL
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(handles.iter().map(|h| std::sync::Arc::downgrade(&h.shared)));
         let stop_all = || handles.iter().for_each(ServerHandle::stop);
         let (exits_tx, exits) = channel();
         let mut threads = Vec::new();
@@ -99,27 +104,39 @@ fn install_signal_handler() {
         let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
             Ok(s) => s,
             Err(e) => {
-                log::warn!("cannot install SIGINT/SIGTERM handlers ({e}); stop the server with its handle");
+                log::warn!(
+                    "cannot install SIGINT/SIGTERM handlers ({e}); stop the server with its handle"
+                );
                 return;
             }
         };
-        let spawned = std::thread::Builder::new().name("typhoon-signals".into()).spawn(move || {
-            let mut received = 0;
-            for signal in signals.forever() {
-                received += 1;
-                let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
-                if received > 1 {
-                    log::warn!("{name} again: exiting without waiting for in-flight requests");
-                    std::process::exit(1);
-                }
-                log::info!("{name} received: stopping gracefully");
-                for shared in ON_SIGNAL.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-                    if let Some(shared) = shared.upgrade() {
-                        shared.stop();
+        let spawned = std::thread::Builder::new()
+            .name("typhoon-signals".into())
+            .spawn(move || {
+                let mut received = 0;
+                for signal in signals.forever() {
+                    received += 1;
+                    let name = if signal == SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    if received > 1 {
+                        log::warn!("{name} again: exiting without waiting for in-flight requests");
+                        std::process::exit(1);
+                    }
+                    log::info!("{name} received: stopping gracefully");
+                    for shared in ON_SIGNAL
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .iter()
+                    {
+                        if let Some(shared) = shared.upgrade() {
+                            shared.stop();
+                        }
                     }
                 }
-            }
-        });
+            });
         if let Err(e) = spawned {
             log::warn!("cannot start the signal thread ({e}); stop the server with its handle");
         }

@@ -39,7 +39,10 @@ pub(crate) trait Launch: Send {
 
 impl<M: MakeService> Plan<M> {
     pub fn handle(&self) -> ServerHandle {
-        ServerHandle { shared: self.shared.clone(), addrs: self.addrs.clone() }
+        ServerHandle {
+            shared: self.shared.clone(),
+            addrs: self.addrs.clone(),
+        }
     }
 
     /// Launches on its own exit channel: the background mode.
@@ -48,13 +51,24 @@ impl<M: MakeService> Plan<M> {
         let shards = self.shards.len();
         let (exits_tx, exits) = channel();
         let threads = Box::new(self).launch(exits_tx)?;
-        Ok(RunningServer { handle, threads, exits, shards })
+        Ok(RunningServer {
+            handle,
+            threads,
+            exits,
+            shards,
+        })
     }
 }
 
 impl<M: MakeService> Launch for Plan<M> {
     fn launch(self: Box<Self>, exits: Sender<ShardExit>) -> Result<Vec<JoinHandle<()>>> {
-        let Plan { make, config, shards, shared, .. } = *self;
+        let Plan {
+            make,
+            config,
+            shards,
+            shared,
+            ..
+        } = *self;
         let (ready_tx, ready) = channel::<Result<()>>();
         let mut threads = Vec::with_capacity(shards.len());
         let count = shards.len();
@@ -62,18 +76,37 @@ impl<M: MakeService> Launch for Plan<M> {
             for socket in &listeners {
                 shared.add_listener(socket.as_raw_fd());
             }
-            let plan = ShardPlan { info, listeners, make: make.clone(), config: config.clone(), shared: shared.clone() };
+            let plan = ShardPlan {
+                info,
+                listeners,
+                make: make.clone(),
+                config: config.clone(),
+                shared: shared.clone(),
+            };
             let (ready_tx, exits) = (ready_tx.clone(), exits.clone());
-            let spawned = std::thread::Builder::new().name(format!("typhoon-shard-{}", info.id)).spawn(move || {
-                let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx)))
-                    .unwrap_or_else(|panic| Err(Error::Shard { shard: info.id, reason: panic_message(&panic) }));
-                let _ = exits.send(ShardExit { shard: info.id, result });
-            });
+            let spawned = std::thread::Builder::new()
+                .name(format!("typhoon-shard-{}", info.id))
+                .spawn(move || {
+                    let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx)))
+                        .unwrap_or_else(|panic| {
+                            Err(Error::Shard {
+                                shard: info.id,
+                                reason: panic_message(&panic),
+                            })
+                        });
+                    let _ = exits.send(ShardExit {
+                        shard: info.id,
+                        result,
+                    });
+                });
             match spawned {
                 Ok(thread) => threads.push(thread),
                 Err(source) => {
                     shared.stop();
-                    return Err(Error::Io { context: "cannot spawn a shard thread", source });
+                    return Err(Error::Io {
+                        context: "cannot spawn a shard thread",
+                        source,
+                    });
                 }
             }
         }
@@ -86,7 +119,10 @@ impl<M: MakeService> Launch for Plan<M> {
                     failure.get_or_insert(e);
                 }
                 Err(_) => {
-                    failure.get_or_insert(Error::Shard { shard: 0, reason: "it died while starting".into() });
+                    failure.get_or_insert(Error::Shard {
+                        shard: 0,
+                        reason: "it died while starting".into(),
+                    });
                     break;
                 }
             }
@@ -148,7 +184,11 @@ impl RunningServer {
 
 /// Collects `count` shard exits; on the first failure calls `stop_all` and keeps waiting
 /// for the rest, so no shard is left running when this returns.
-pub(crate) fn wait_exits(exits: &Receiver<ShardExit>, count: usize, stop_all: impl Fn()) -> Result<()> {
+pub(crate) fn wait_exits(
+    exits: &Receiver<ShardExit>,
+    count: usize,
+    stop_all: impl Fn(),
+) -> Result<()> {
     let mut first = None;
     for _ in 0..count {
         let Ok(exit) = exits.recv() else { break };

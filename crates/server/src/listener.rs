@@ -25,7 +25,10 @@ pub(crate) fn resolve(spec: &BindSpec) -> Result<Vec<SocketAddr>> {
         ],
         Some(host) => (host, spec.port)
             .to_socket_addrs()
-            .map_err(|source| Error::Resolve { address: host.to_owned(), source })?
+            .map_err(|source| Error::Resolve {
+                address: host.to_owned(),
+                source,
+            })?
             .collect(),
     };
     addrs.sort_by_key(|a| (a.is_ipv6(), *a));
@@ -48,7 +51,10 @@ pub(crate) fn check_free(addr: SocketAddr) -> Result<()> {
     let probe = new_socket(addr).map_err(|source| Error::Bind { addr, source })?;
     match probe.bind(&SockAddr::from(addr)) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse => Err(Error::PortInUse { port: addr.port(), addr }),
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => Err(Error::PortInUse {
+            port: addr.port(),
+            addr,
+        }),
         Err(source) => Err(Error::Bind { addr, source }),
     }
 }
@@ -65,7 +71,10 @@ pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> Result<Socket> {
     };
     match setup() {
         Ok(()) => Ok(socket),
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse => Err(Error::PortInUse { port: addr.port(), addr }),
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => Err(Error::PortInUse {
+            port: addr.port(),
+            addr,
+        }),
         Err(source) => Err(Error::Bind { addr, source }),
     }
 }
@@ -83,7 +92,11 @@ pub(crate) fn is_absent_family(err: &Error) -> bool {
 }
 
 fn new_socket(addr: SocketAddr) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM.cloexec(), Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.cloexec(),
+        Some(Protocol::TCP),
+    )?;
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
         // As Tornado: the IPv6 socket serves IPv6 only; IPv4 has its own socket.
@@ -102,7 +115,11 @@ mod tests {
 
     #[test]
     fn every_interface_means_v4_and_v6() {
-        let addrs = resolve(&BindSpec { port: 80, address: None }).expect("resolve");
+        let addrs = resolve(&BindSpec {
+            port: 80,
+            address: None,
+        })
+        .expect("resolve");
         assert_eq!(addrs.len(), 2);
         assert!(addrs[0].is_ipv4() && addrs[1].is_ipv6());
     }
@@ -110,7 +127,12 @@ mod tests {
     #[test]
     fn shards_share_a_port_but_a_probe_sees_it_busy() {
         let first = bind_listener(localhost(0), 16).expect("bind");
-        let port = first.local_addr().expect("addr").as_socket().expect("inet").port();
+        let port = first
+            .local_addr()
+            .expect("addr")
+            .as_socket()
+            .expect("inet")
+            .port();
         let second = bind_listener(localhost(port), 16).expect("second shard joins the group");
         let err = check_free(localhost(port)).expect_err("port is busy");
         assert!(matches!(err, Error::PortInUse { .. }), "{err}");

@@ -58,7 +58,12 @@ impl<M: MakeService> HttpServer<M> {
 
     /// A server with explicit settings.
     pub fn with_config(make: M, config: ServerConfig) -> Self {
-        Self { make: Arc::new(make), config, addrs: Vec::new(), first: Vec::new() }
+        Self {
+            make: Arc::new(make),
+            config,
+            addrs: Vec::new(),
+            first: Vec::new(),
+        }
     }
 
     /// The settings, to change before `start`.
@@ -74,7 +79,10 @@ impl<M: MakeService> HttpServer<M> {
     /// [`Error::PortInUse`] if another socket already listens there (unless
     /// [`ServerConfig::reuse_port`] asks to share it), or [`Error::Bind`].
     pub fn bind(&mut self, port: u16) -> Result<()> {
-        self.bind_spec(BindSpec { port, address: None })
+        self.bind_spec(BindSpec {
+            port,
+            address: None,
+        })
     }
 
     /// Binds `port` on the addresses `address` resolves to (`"127.0.0.1"`, `"::1"`,
@@ -84,7 +92,10 @@ impl<M: MakeService> HttpServer<M> {
     ///
     /// As [`bind`](Self::bind), plus [`Error::Resolve`].
     pub fn bind_addr(&mut self, port: u16, address: &str) -> Result<()> {
-        self.bind_spec(BindSpec { port, address: Some(address.to_owned()) })
+        self.bind_spec(BindSpec {
+            port,
+            address: Some(address.to_owned()),
+        })
     }
 
     fn bind_spec(&mut self, spec: BindSpec) -> Result<()> {
@@ -170,27 +181,54 @@ impl<M: MakeService> HttpServer<M> {
 
     fn plan(self, shards: Option<usize>) -> Result<Plan<M>> {
         if self.first.is_empty() {
-            return Err(Error::Usage("start() needs a listening address: call bind(port) first"));
+            return Err(Error::Usage(
+                "start() needs a listening address: call bind(port) first",
+            ));
         }
-        let cpus = allowed_cpus().map_err(|source| Error::Io { context: "cannot read the CPU affinity mask", source })?;
+        let cpus = allowed_cpus().map_err(|source| Error::Io {
+            context: "cannot read the CPU affinity mask",
+            source,
+        })?;
         let count = match shards {
             None | Some(0) => cpus.len(),
             Some(n) if n > cpus.len() => {
-                return Err(Error::TooManyShards { requested: n, available: cpus.len(), cpus: format_cpus(&cpus) })
+                return Err(Error::TooManyShards {
+                    requested: n,
+                    available: cpus.len(),
+                    cpus: format_cpus(&cpus),
+                })
             }
             Some(n) => n,
         };
         let config = Arc::new(self.config);
         let mut listeners = vec![self.first];
         for _ in 1..count {
-            let sockets = self.addrs.iter().map(|&addr| bind_listener(addr, config.backlog));
+            let sockets = self
+                .addrs
+                .iter()
+                .map(|&addr| bind_listener(addr, config.backlog));
             listeners.push(sockets.collect::<Result<Vec<_>>>()?);
         }
         let shards = listeners
             .into_iter()
             .enumerate()
-            .map(|(id, sockets)| (ShardInfo { id, shards: count, cpu: cpus[id] }, sockets))
+            .map(|(id, sockets)| {
+                (
+                    ShardInfo {
+                        id,
+                        shards: count,
+                        cpu: cpus[id],
+                    },
+                    sockets,
+                )
+            })
             .collect();
-        Ok(Plan { make: self.make, config, shards, addrs: self.addrs, shared: Arc::new(Shared::default()) })
+        Ok(Plan {
+            make: self.make,
+            config,
+            shards,
+            addrs: self.addrs,
+            shared: Arc::new(Shared::default()),
+        })
     }
 }

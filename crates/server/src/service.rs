@@ -54,7 +54,12 @@ impl Response {
     /// assert_eq!(&r.body[..], b"good boy");
     /// ```
     pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
-        Self { status, reason: String::new(), headers: Vec::new(), body: body.into() }
+        Self {
+            status,
+            reason: String::new(),
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 }
 

@@ -32,8 +32,17 @@ pub(crate) struct ShardPlan<M> {
 /// Runs a shard on the calling thread until it stops. `ready` gets `Ok` once the shard
 /// accepts connections, or the reason it could not start.
 pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>) -> Result<()> {
-    let ShardPlan { info, listeners, make, config, shared } = plan;
-    let shard_error = |reason: String| Error::Shard { shard: info.id, reason };
+    let ShardPlan {
+        info,
+        listeners,
+        make,
+        config,
+        shared,
+    } = plan;
+    let shard_error = |reason: String| Error::Shard {
+        shard: info.id,
+        reason,
+    };
     let fail = |err: Error, listeners: Vec<Socket>| {
         shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
         drop(listeners);
@@ -41,15 +50,27 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>)
         Err(err)
     };
     if !crate::cpus::pin_current_thread(info.cpu) {
-        return fail(shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)), listeners);
+        return fail(
+            shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)),
+            listeners,
+        );
     }
+    // glommio starts a helper thread for blocking work, which inherits this thread's name:
+    // rename around its birth so `top -H` and /proc tell the shard from its helper.
+    set_thread_name(&format!("typhoon-blk-{}", info.id));
     let executor = LocalExecutorBuilder::new(Placement::Unbound)
         .name(&format!("typhoon-shard-{}", info.id))
         .io_memory(config.io_memory)
         .make();
+    set_thread_name(&format!("typhoon-shard-{}", info.id));
     let executor = match executor {
         Ok(executor) => executor,
-        Err(e) => return fail(executor_error(&e.to_string(), config.io_memory, info.shards), listeners),
+        Err(e) => {
+            return fail(
+                executor_error(&e.to_string(), config.io_memory, info.shards),
+                listeners,
+            )
+        }
     };
     executor.run(async move {
         let state = Rc::new(ShardState::new(info, config));
@@ -130,16 +151,31 @@ async fn accept_loop<S: Service>(
 async fn tick_date(state: Rc<ShardState>) {
     while !state.stopping() {
         let now = SystemTime::now();
-        let into_second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let into_second = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         Timer::new(Duration::from_nanos(1_000_000_000 - u64::from(into_second))).await;
         state.date.borrow_mut().update(SystemTime::now());
     }
 }
 
+/// Sets the calling thread's kernel name (`comm`, at most 15 bytes).
+fn set_thread_name(name: &str) {
+    let mut bytes = [0u8; 16];
+    let len = name.len().min(15);
+    bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
+    unsafe { libc::prctl(libc::PR_SET_NAME, bytes.as_ptr()) };
+}
+
 /// Turns glommio's executor-creation failure into an operator sentence.
 fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
     if let Some(rest) = message.split("MemLockLimit(").nth(1) {
-        let mut numbers = rest.trim_end_matches(')').split('/').map(|n| n.trim().parse::<u64>().unwrap_or(0));
+        let mut numbers = rest
+            .trim_end_matches(')')
+            .split('/')
+            .map(|n| n.trim().parse::<u64>().unwrap_or(0));
         let limit = numbers.next().unwrap_or(0);
         let needed = numbers.next().unwrap_or(512 * 1024).max(io_memory as u64);
         return Error::MemLock {
@@ -149,10 +185,16 @@ fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
         };
     }
     let lower = message.to_ascii_lowercase();
-    if lower.contains("function not implemented") || lower.contains("operation not permitted") || lower.contains("enosys") {
+    if lower.contains("function not implemented")
+        || lower.contains("operation not permitted")
+        || lower.contains("enosys")
+    {
         return Error::IoUringUnavailable(message.to_owned());
     }
-    Error::Shard { shard: 0, reason: format!("could not create its io_uring executor: {message}") }
+    Error::Shard {
+        shard: 0,
+        reason: format!("could not create its io_uring executor: {message}"),
+    }
 }
 
 #[cfg(test)]
@@ -161,7 +203,11 @@ mod tests {
 
     #[test]
     fn memlock_message_names_the_fix() {
-        let err = executor_error("IO error occurred: MemLockLimit(65536/524288)", 512 * 1024, 2);
+        let err = executor_error(
+            "IO error occurred: MemLockLimit(65536/524288)",
+            512 * 1024,
+            2,
+        );
         let text = err.to_string();
         assert!(text.contains("limit is 64 KiB"), "{text}");
         assert!(text.contains("ulimit -l"), "{text}");

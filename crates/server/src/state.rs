@@ -63,9 +63,16 @@ impl ShardState {
     pub fn register(self: &Rc<Self>, fd: RawFd) -> ConnGuard {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let slot = Rc::new(ConnSlot { fd, idle: Cell::new(false) });
+        let slot = Rc::new(ConnSlot {
+            fd,
+            idle: Cell::new(false),
+        });
         self.conns.borrow_mut().insert(id, slot.clone());
-        ConnGuard { state: self.clone(), id, slot }
+        ConnGuard {
+            state: self.clone(),
+            id,
+            slot,
+        }
     }
 
     /// Begins shutdown on this shard: marks it stopping and wakes every idle connection by

@@ -12,8 +12,15 @@ fn hello_has_length_date_and_server() {
     assert_eq!(response.status, 200);
     assert_eq!(response.body, b"good boy");
     assert_eq!(response.header("content-length"), Some("8"));
-    assert_eq!(response.header("date").map(str::len), Some(29), "IMF-fixdate");
-    assert!(response.header("server").unwrap().starts_with("TyphoonServer/"));
+    assert_eq!(
+        response.header("date").map(str::len),
+        Some(29),
+        "IMF-fixdate"
+    );
+    assert!(response
+        .header("server")
+        .unwrap()
+        .starts_with("TyphoonServer/"));
     assert_serves(&server);
     server.stop().unwrap();
 }
@@ -46,10 +53,15 @@ fn many_pipelined_requests_in_one_write() {
 fn connection_close_and_http10() {
     let server = start(test_config(), 1);
     let mut reader = Reader::new(connect(&server));
-    reader.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    reader.send(
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
     let response = reader.response().unwrap();
     assert_eq!(response.header("connection"), Some("close"));
-    assert!(reader.closed(), "the pipelined request after close is ignored (C2)");
+    assert!(
+        reader.closed(),
+        "the pipelined request after close is ignored (C2)"
+    );
 
     let mut reader = Reader::new(connect(&server));
     reader.send(b"GET / HTTP/1.0\r\n\r\n");
@@ -59,7 +71,13 @@ fn connection_close_and_http10() {
     let mut reader = Reader::new(connect(&server));
     reader.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     let response = reader.response().unwrap();
-    assert_eq!(response.header("connection").map(str::to_ascii_lowercase).as_deref(), Some("keep-alive"));
+    assert_eq!(
+        response
+            .header("connection")
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("keep-alive")
+    );
     reader.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     assert_eq!(reader.response().unwrap().status, 200);
     server.stop().unwrap();
@@ -83,11 +101,16 @@ fn head_gets_headers_without_body() {
 fn expect_100_continue_then_body() {
     let server = start(test_config(), 1);
     let mut reader = Reader::new(connect(&server));
-    reader.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    reader.send(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+    );
     assert_eq!(reader.response().unwrap().status, 100);
     reader.send(b"ping");
     let response = reader.response().unwrap();
-    assert_eq!((response.status, response.body.as_slice()), (200, &b"ping"[..]));
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"ping"[..])
+    );
     server.stop().unwrap();
 }
 
@@ -110,7 +133,10 @@ fn chunked_body_is_assembled() {
     let server = start(test_config(), 1);
     let response =
         exchange(&server, b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").unwrap();
-    assert_eq!((response.status, response.body.as_slice()), (200, &b"abcde"[..]));
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"abcde"[..])
+    );
     server.stop().unwrap();
 }
 
@@ -173,7 +199,9 @@ fn malformed_requests_get_their_status_and_the_server_keeps_serving() {
     for (row, bytes, status) in BAD {
         let mut reader = Reader::new(connect(&server));
         reader.send(bytes);
-        let response = reader.response().unwrap_or_else(|| panic!("{row}: no response"));
+        let response = reader
+            .response()
+            .unwrap_or_else(|| panic!("{row}: no response"));
         assert_eq!(response.status, *status, "{row}");
         assert_eq!(response.header("connection"), Some("close"), "{row}");
         assert!(reader.closed(), "{row}: connection must close");
@@ -197,9 +225,18 @@ fn smuggled_request_after_bad_framing_is_never_served() {
 fn limits_answer_414_and_431() {
     let server = start(test_config(), 1);
     let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
-    assert_eq!(exchange(&server, long_target.as_bytes()).unwrap().status, 414);
-    let big_header = format!("GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n", "b".repeat(70 * 1024));
-    assert_eq!(exchange(&server, big_header.as_bytes()).unwrap().status, 431);
+    assert_eq!(
+        exchange(&server, long_target.as_bytes()).unwrap().status,
+        414
+    );
+    let big_header = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n",
+        "b".repeat(70 * 1024)
+    );
+    assert_eq!(
+        exchange(&server, big_header.as_bytes()).unwrap().status,
+        431
+    );
     let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
     let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");
     assert_eq!(exchange(&server, many.as_bytes()).unwrap().status, 431);
@@ -214,7 +251,11 @@ fn a_panicking_handler_gets_500_and_the_shard_survives() {
     reader.send(b"GET /panic HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(reader.response().unwrap().status, 500);
     reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(reader.response().unwrap().body, b"good boy", "same connection keeps working");
+    assert_eq!(
+        reader.response().unwrap().body,
+        b"good boy",
+        "same connection keeps working"
+    );
     assert_serves(&server);
     server.stop().unwrap();
 }

@@ -16,7 +16,10 @@ fn a_second_server_on_a_busy_port_fails() {
     let err = second.bind_addr(port, "127.0.0.1").unwrap_err();
     assert!(matches!(err, Error::PortInUse { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains(&format!("port {port} is already in use")) && !text.contains('\n'), "{text}");
+    assert!(
+        text.contains(&format!("port {port} is already in use")) && !text.contains('\n'),
+        "{text}"
+    );
     server.stop().unwrap();
 }
 
@@ -27,7 +30,9 @@ fn sharing_a_port_must_be_asked_for() {
     let mut config = test_config();
     config.reuse_port = true;
     let mut second = HttpServer::with_config(Factory(|_: &ShardInfo| TestService), config);
-    second.bind_addr(port, "127.0.0.1").expect("reuse_port joins on purpose");
+    second
+        .bind_addr(port, "127.0.0.1")
+        .expect("reuse_port joins on purpose");
     server.stop().unwrap();
 }
 
@@ -39,13 +44,19 @@ fn more_shards_than_cpus_is_one_clear_error() {
     let err = server.start_background(cpus + 1).unwrap_err();
     assert!(matches!(err, Error::TooManyShards { .. }), "{err}");
     assert!(!err.to_string().contains('\n'));
-    assert!(format!("{err:?}").starts_with("cannot start"), "Debug is the sentence too");
+    assert!(
+        format!("{err:?}").starts_with("cannot start"),
+        "Debug is the sentence too"
+    );
 }
 
 #[test]
 fn start_before_bind_is_a_usage_error() {
     let server = HttpServer::with_config(Factory(|_: &ShardInfo| TestService), test_config());
-    assert!(matches!(server.start_background(1).unwrap_err(), Error::Usage(_)));
+    assert!(matches!(
+        server.start_background(1).unwrap_err(),
+        Error::Usage(_)
+    ));
 }
 
 #[test]
@@ -63,7 +74,10 @@ fn each_shard_is_pinned_to_its_own_cpu_and_serves() {
         let name = std::fs::read_to_string(task.join("comm")).unwrap();
         if name.trim().starts_with("typhoon-shard-") {
             let status = std::fs::read_to_string(task.join("status")).unwrap();
-            let cpus = status.lines().find(|l| l.starts_with("Cpus_allowed_list:")).unwrap();
+            let cpus = status
+                .lines()
+                .find(|l| l.starts_with("Cpus_allowed_list:"))
+                .unwrap();
             pinned.push(cpus.split(':').nth(1).unwrap().trim().to_owned());
         }
     }
@@ -72,7 +86,11 @@ fn each_shard_is_pinned_to_its_own_cpu_and_serves() {
     // Both shards answer: SO_REUSEPORT spreads connections across their listeners.
     let mut seen = [false, false];
     for _ in 0..200 {
-        let response = exchange(&server, b"GET /shard HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let response = exchange(
+            &server,
+            b"GET /shard HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
         let shard: usize = String::from_utf8(response.body).unwrap().parse().unwrap();
         seen[shard] = true;
         if seen == [true, true] {
@@ -97,12 +115,19 @@ fn stop_drains_in_flight_requests_and_closes_idle_ones() {
     let waiter = std::thread::spawn(move || server.wait());
     handle.stop();
     let response = busy.response().unwrap();
-    assert_eq!((response.status, response.body.as_slice()), (200, &b"slow"[..]), "in-flight request finished");
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"slow"[..]),
+        "in-flight request finished"
+    );
     assert_eq!(response.header("connection"), Some("close"));
     assert!(idle.closed(), "idle keep-alive connection was closed");
     waiter.join().unwrap().unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(std::net::TcpStream::connect(handle.local_addrs()[0]).is_err(), "no longer accepting");
+    assert!(
+        std::net::TcpStream::connect(handle.local_addrs()[0]).is_err(),
+        "no longer accepting"
+    );
 }
 
 #[test]
@@ -114,5 +139,9 @@ fn shutdown_deadline_bounds_a_stuck_connection() {
     stuck.send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Partial: "); // a head that never completes
     let started = Instant::now();
     server.stop().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(3), "stopped after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped after {:?}",
+        started.elapsed()
+    );
 }

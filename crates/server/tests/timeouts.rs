@@ -17,7 +17,10 @@ fn idle_keep_alive_connection_is_closed() {
     reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(reader.response().unwrap().status, 200);
     let waited = Instant::now();
-    assert!(reader.closed(), "idle connection closes with a FIN, no response");
+    assert!(
+        reader.closed(),
+        "idle connection closes with a FIN, no response"
+    );
     assert!(waited.elapsed() < Duration::from_secs(5));
     server.stop().unwrap();
 }
@@ -31,7 +34,11 @@ fn header_deadline_is_total_not_per_read() {
     let started = Instant::now();
     // Slowloris: a byte every 100 ms would reset a per-read timer forever.
     let mut answered = None;
-    for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".iter().cycle().take(200) {
+    for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        .iter()
+        .cycle()
+        .take(200)
+    {
         if stream.write_all(&[*byte]).is_err() {
             break;
         }
@@ -42,14 +49,20 @@ fn header_deadline_is_total_not_per_read() {
         stream.set_nonblocking(true).unwrap();
         let mut buf = [0u8; 256];
         if let Ok(n) = std::io::Read::read(&mut stream, &mut buf) {
-            answered = Some((started.elapsed(), String::from_utf8_lossy(&buf[..n]).into_owned()));
+            answered = Some((
+                started.elapsed(),
+                String::from_utf8_lossy(&buf[..n]).into_owned(),
+            ));
             break;
         }
         stream.set_nonblocking(false).unwrap();
     }
     let (when, text) = answered.expect("the server answered before the client gave up");
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(when < Duration::from_secs(2), "closed at {when:?}, deadline 600 ms");
+    assert!(
+        when < Duration::from_secs(2),
+        "closed at {when:?}, deadline 600 ms"
+    );
     server.stop().unwrap();
 }
 

@@ -25,11 +25,11 @@
 //! ```
 //!
 //! # Layout
-//! - [`web`]: `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
-//! - [`httpserver`]: `HttpServer`, `ServerConfig`, `ServerHandle`.
-//! - [`ioloop`]: `IoLoop`.
-//! - [`httputil`]: the decoded `Request` and its parts.
-//! - [`log`]: `enable_pretty_logging`.
+//! - [`web`] — `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
+//! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
+//! - [`ioloop`] — `IoLoop`.
+//! - [`httputil`] — the decoded `Request` and its parts.
+//! - [`log`] — `enable_pretty_logging`.
 
 pub use typhoon_server::{Error, Result};
 
@@ -41,8 +41,8 @@ pub mod web {
 /// Tornado's `tornado.httpserver`.
 pub mod httpserver {
     pub use typhoon_server::{
-        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Response, RunningServer, ServerConfig, ServerHandle,
-        Service, ShardInfo,
+        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Response, RunningServer,
+        ServerConfig, ServerHandle, Service, ShardInfo,
     };
 }
 
@@ -68,6 +68,8 @@ pub mod log {
     /// ```
     pub fn enable_pretty_logging() {
         let env = env_logger::Env::default().default_filter_or("info");
-        let _ = env_logger::Builder::from_env(env).format_timestamp_millis().try_init();
+        let _ = env_logger::Builder::from_env(env)
+            .format_timestamp_millis()
+            .try_init();
     }
 }

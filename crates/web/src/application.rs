@@ -1,7 +1,9 @@
 //! `Application`: the route table, served by every shard from its own private copy.
 
 use typhoon_http1::Request;
-use typhoon_server::{ConnInfo, HttpServer, MakeService, Response, ServerHandle, Service, ShardInfo};
+use typhoon_server::{
+    ConnInfo, HttpServer, MakeService, Response, ServerHandle, Service, ShardInfo,
+};
 
 use crate::error::HttpError;
 use crate::handler::Handler;
@@ -52,7 +54,10 @@ impl Application {
     /// Routes one request and runs its handler.
     async fn handle(&self, req: Request, conn: &ConnInfo) -> Response {
         let method = req.method();
-        let found = self.routes.iter().find_map(|route| route.matches(req.path()).map(|args| (route, args)));
+        let found = self
+            .routes
+            .iter()
+            .find_map(|route| route.matches(req.path()).map(|args| (route, args)));
         let Some((route, args)) = found else {
             let mut h = Handler::new(req, *conn, Vec::new());
             h.send_error(&HttpError::new(404));

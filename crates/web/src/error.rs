@@ -30,7 +30,11 @@ pub struct HttpError {
 impl HttpError {
     /// An error with `status` and no log message.
     pub fn new(status: u16) -> Self {
-        Self { status, log_message: None, reason: None }
+        Self {
+            status,
+            log_message: None,
+            reason: None,
+        }
     }
 
     /// Adds the message for the log.
@@ -47,7 +51,9 @@ impl HttpError {
 
     /// The reason phrase sent with the status.
     pub fn reason(&self) -> &str {
-        self.reason.as_deref().unwrap_or_else(|| reason_phrase(self.status))
+        self.reason
+            .as_deref()
+            .unwrap_or_else(|| reason_phrase(self.status))
     }
 }
 
@@ -83,7 +89,10 @@ mod tests {
 
     #[test]
     fn error_page_matches_tornado() {
-        assert_eq!(error_page(404, "Not Found"), "<html><title>404: Not Found</title><body>404: Not Found</body></html>");
+        assert_eq!(
+            error_page(404, "Not Found"),
+            "<html><title>404: Not Found</title><body>404: Not Found</body></html>"
+        );
         assert_eq!(
             error_page(418, "I'm a teapot"),
             "<html><title>418: I&#x27;m a teapot</title><body>418: I&#x27;m a teapot</body></html>"

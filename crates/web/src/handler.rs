@@ -109,7 +109,10 @@ impl Handler {
             path_args,
             status: 200,
             reason: String::new(),
-            headers: vec![("Content-Type".to_owned(), "text/html; charset=UTF-8".to_owned())],
+            headers: vec![(
+                "Content-Type".to_owned(),
+                "text/html; charset=UTF-8".to_owned(),
+            )],
             body: BytesMut::new(),
         }
     }
@@ -158,8 +161,13 @@ impl Handler {
     /// character (CR/LF would let a value inject headers).
     pub fn set_header(&mut self, name: &str, value: impl ToString) -> Result {
         let value = value.to_string();
-        let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-        let value_ok = value.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f));
+        let name_ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        let value_ok = value
+            .bytes()
+            .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f));
         if !name_ok || !value_ok {
             return Err(HttpError::new(500).log(format!("unsafe header {name:?}: {value:?}")));
         }
@@ -170,23 +178,41 @@ impl Handler {
 
     /// A response header set so far.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Replaces the response with Tornado's error page for `err` and logs its message.
     pub(crate) fn send_error(&mut self, err: &HttpError) {
         if let Some(message) = &err.log_message {
-            log::warn!("{} {} {} ({}): {message}", err.status, self.request.method().as_str(), self.request.target(), self.remote_ip());
+            log::warn!(
+                "{} {} {} ({}): {message}",
+                err.status,
+                self.request.method().as_str(),
+                self.request.target(),
+                self.remote_ip()
+            );
         }
         self.status = err.status;
         self.reason = err.reason.clone().unwrap_or_default();
         self.headers.clear();
-        self.headers.push(("Content-Type".to_owned(), "text/html; charset=UTF-8".to_owned()));
+        self.headers.push((
+            "Content-Type".to_owned(),
+            "text/html; charset=UTF-8".to_owned(),
+        ));
         self.body.clear();
-        self.body.extend_from_slice(error_page(err.status, err.reason()).as_bytes());
+        self.body
+            .extend_from_slice(error_page(err.status, err.reason()).as_bytes());
     }
 
     pub(crate) fn into_response(self) -> Response {
-        Response { status: self.status, reason: self.reason, headers: self.headers, body: Bytes::from(self.body) }
+        Response {
+            status: self.status,
+            reason: self.reason,
+            headers: self.headers,
+            body: Bytes::from(self.body),
+        }
     }
 }

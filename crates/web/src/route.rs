@@ -19,7 +19,9 @@ pub struct Route {
 
 impl fmt::Debug for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Route").field("pattern", &self.pattern).finish_non_exhaustive()
+        f.debug_struct("Route")
+            .field("pattern", &self.pattern)
+            .finish_non_exhaustive()
     }
 }
 
@@ -52,10 +54,18 @@ where
     H: RequestHandler,
     F: Fn() -> H + Send + Sync + 'static,
 {
-    let anchored = if pattern.ends_with('$') { pattern.to_owned() } else { format!("{pattern}$") };
+    let anchored = if pattern.ends_with('$') {
+        pattern.to_owned()
+    } else {
+        format!("{pattern}$")
+    };
     let regex = Regex::new(&format!(r"\A(?:{anchored})"))
         .unwrap_or_else(|e| panic!("invalid route pattern {pattern:?}: {e}"));
-    Route { pattern: pattern.to_owned(), regex, make: Arc::new(move || Box::new(make())) }
+    Route {
+        pattern: pattern.to_owned(),
+        regex,
+        make: Arc::new(move || Box::new(make())),
+    }
 }
 
 impl Route {
@@ -67,7 +77,12 @@ impl Route {
     /// The captured groups if `path` matches (unmatched optional groups are empty).
     pub fn matches(&self, path: &str) -> Option<Vec<String>> {
         let caps = self.regex.captures(path)?;
-        Some(caps.iter().skip(1).map(|m| m.map_or_else(String::new, |m| m.as_str().to_owned())).collect())
+        Some(
+            caps.iter()
+                .skip(1)
+                .map(|m| m.map_or_else(String::new, |m| m.as_str().to_owned()))
+                .collect(),
+        )
     }
 
     pub(crate) fn make_handler(&self) -> Box<dyn Dispatch> {

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use typhoon_http1::Request;
-use typhoon_server::{ConnInfo, Factory, HttpServer, Response, RunningServer, ServerConfig, Service, ShardInfo};
+use typhoon_server::{
+    ConnInfo, Factory, HttpServer, Response, RunningServer, ServerConfig, Service, ShardInfo,
+};
 
 /// How many `/slow` requests have started (tests wait on it instead of sleeping).
 pub static SLOW_STARTED: AtomicUsize = AtomicUsize::new(0);
@@ -44,7 +46,10 @@ impl Service for TestService {
 
 /// A config small enough for many servers in one test process.
 pub fn test_config() -> ServerConfig {
-    ServerConfig { io_memory: 64 << 10, ..ServerConfig::default() }
+    ServerConfig {
+        io_memory: 64 << 10,
+        ..ServerConfig::default()
+    }
 }
 
 /// Starts the test service with `config` on 127.0.0.1, port 0, `shards` shards.
@@ -61,7 +66,9 @@ pub fn addr(server: &RunningServer) -> SocketAddr {
 
 pub fn connect(server: &RunningServer) -> TcpStream {
     let stream = TcpStream::connect(addr(server)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream
 }
 
@@ -75,7 +82,10 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -87,7 +97,10 @@ pub struct Reader {
 
 impl Reader {
     pub fn new(stream: TcpStream) -> Self {
-        Self { stream, buf: Vec::new() }
+        Self {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
@@ -119,7 +132,10 @@ impl Reader {
         self.buf.drain(..end + 4);
         let mut lines = head.split("\r\n");
         let status_line = lines.next().unwrap();
-        assert!(status_line.starts_with("HTTP/1.1 "), "status line {status_line:?}");
+        assert!(
+            status_line.starts_with("HTTP/1.1 "),
+            "status line {status_line:?}"
+        );
         let status = status_line[9..12].parse().unwrap();
         let headers: Vec<(String, String)> = lines
             .map(|l| {
@@ -127,7 +143,11 @@ impl Reader {
                 (n.to_owned(), v.trim().to_owned())
             })
             .collect();
-        let mut response = RawResponse { status, headers, body: Vec::new() };
+        let mut response = RawResponse {
+            status,
+            headers,
+            body: Vec::new(),
+        };
         if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
             return Some(response);
         }
