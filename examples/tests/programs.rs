@@ -352,3 +352,23 @@ fn sigterm_under_load_exits_zero_within_the_deadline() {
         c.join().unwrap();
     }
 }
+
+#[test]
+fn too_little_locked_memory_is_one_sentence() {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -l 64 && exec {} --port 0",
+            example("hello").display()
+        ))
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success());
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("too little locked memory") && stderr.contains("ulimit -l"),
+        "{stderr}"
+    );
+}

@@ -69,7 +69,7 @@ impl<M: MakeService> Launch for Plan<M> {
             shared,
             ..
         } = *self;
-        let (ready_tx, ready) = channel::<Result<()>>();
+        let (ready_tx, ready) = channel::<(usize, Result<()>)>();
         let mut threads = Vec::with_capacity(shards.len());
         let count = shards.len();
         for (info, listeners) in shards {
@@ -87,13 +87,16 @@ impl<M: MakeService> Launch for Plan<M> {
             let spawned = std::thread::Builder::new()
                 .name(format!("typhoon-shard-{}", info.id))
                 .spawn(move || {
-                    let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx)))
-                        .unwrap_or_else(|panic| {
-                            Err(Error::Shard {
-                                shard: info.id,
-                                reason: panic_message(&panic),
-                            })
-                        });
+                    let result =
+                        catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx.clone())))
+                            .unwrap_or_else(|panic| {
+                                let err = Error::Shard {
+                                    shard: info.id,
+                                    reason: panic_message(&panic),
+                                };
+                                let _ = ready_tx.send((info.id, Err(err.duplicate())));
+                                Err(err)
+                            });
                     let _ = exits.send(ShardExit {
                         shard: info.id,
                         result,
@@ -111,16 +114,21 @@ impl<M: MakeService> Launch for Plan<M> {
             }
         }
         drop(ready_tx);
+        // Every shard reports once; a shard that panics after reporting ready reports again,
+        // and that counts as a failure too.
+        let mut reported = vec![false; count];
         let mut failure = None;
-        for _ in 0..count {
+        while reported.iter().any(|r| !r) {
             match ready.recv() {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
+                Ok((shard, Ok(()))) => reported[shard] = true,
+                Ok((shard, Err(e))) => {
+                    reported[shard] = true;
                     failure.get_or_insert(e);
                 }
                 Err(_) => {
+                    let shard = reported.iter().position(|r| !r).unwrap_or(0);
                     failure.get_or_insert(Error::Shard {
-                        shard: 0,
+                        shard,
                         reason: "it died while starting".into(),
                     });
                     break;

@@ -32,7 +32,7 @@
 //! - `state`: shard-local state (stop flag, connection registry, Date cache).
 //! - `handle`: [`ServerHandle`], stopping from any thread.
 //! - `listener`: socket2 listeners, the port-in-use probe.
-//! - `cpus`: the affinity mask and pinning.
+//! - `cpus`: the affinity mask and pinning; `uring`: the io_uring availability check.
 //! - `service`: [`Service`] / [`MakeService`], the seam to the application.
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
 
@@ -48,6 +48,7 @@ mod server;
 mod service;
 mod shard;
 mod state;
+mod uring;
 
 pub use config::ServerConfig;
 pub use cpus::allowed_cpus;

@@ -185,6 +185,7 @@ impl<M: MakeService> HttpServer<M> {
                 "start() needs a listening address: call bind(port) first",
             ));
         }
+        crate::uring::probe()?;
         let cpus = allowed_cpus().map_err(|source| Error::Io {
             context: "cannot read the CPU affinity mask",
             source,

@@ -31,7 +31,10 @@ pub(crate) struct ShardPlan<M> {
 
 /// Runs a shard on the calling thread until it stops. `ready` gets `Ok` once the shard
 /// accepts connections, or the reason it could not start.
-pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>) -> Result<()> {
+pub(crate) fn run<M: MakeService>(
+    plan: ShardPlan<M>,
+    ready: Sender<(usize, Result<()>)>,
+) -> Result<()> {
     let ShardPlan {
         info,
         listeners,
@@ -46,7 +49,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>)
     let fail = |err: Error, listeners: Vec<Socket>| {
         shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
         drop(listeners);
-        let _ = ready.send(Err(err.duplicate()));
+        let _ = ready.send((info.id, Err(err.duplicate())));
         Err(err)
     };
     if !crate::cpus::pin_current_thread(info.cpu) {
@@ -86,7 +89,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: Sender<Result<()>>)
         }
         let addrs: Vec<String> = addrs.into_iter().flatten().map(|a| a.to_string()).collect();
         log::info!("shard {} on CPU {} listening on {}", info.id, info.cpu, addrs.join(", "));
-        let _ = ready.send(Ok(()));
+        let _ = ready.send((info.id, Ok(())));
         glommio::spawn_local(tick_date(state.clone())).detach();
         let loops: Vec<_> = accepting
             .iter()
