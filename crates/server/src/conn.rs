@@ -152,21 +152,17 @@ impl<S: Service> Conn<S> {
 
     /// Runs the service; a panic in user code becomes a 500 and the shard keeps serving.
     async fn call(&self, req: typhoon_http1::Request, ctx: &RequestContext) -> Response {
-        let target = req.target().to_owned();
         match AssertUnwindSafe(self.service.call(req, &self.info))
             .catch_unwind()
             .await
         {
             Ok(response) => response,
             Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic".to_owned());
+                let what = crate::launch::panic_text(panic.as_ref());
                 log::error!(
-                    "uncaught panic in handler for {} {target}: {what}",
-                    ctx.method.as_str()
+                    "uncaught panic in a {} handler (client {}): {what}",
+                    ctx.method.as_str(),
+                    self.info.remote
                 );
                 Response::new(500, "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>")
             }

@@ -212,10 +212,14 @@ pub(crate) fn wait_exits(
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    let what = panic
+    format!("it panicked: {}", panic_text(panic.as_ref()))
+}
+
+/// The message a panic was raised with, when it was a string.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
         .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
-    format!("it panicked: {what}")
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("non-string panic")
 }
