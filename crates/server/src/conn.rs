@@ -22,6 +22,8 @@ use crate::state::{ConnGuard, ShardState};
 
 /// Bytes reserved for each read: one typical request batch.
 const READ_CHUNK: usize = 8 * 1024;
+/// The most one read asks the socket for.
+const MAX_READ: usize = 64 * 1024;
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
 const FLUSH_AT: usize = 64 * 1024;
@@ -244,7 +246,10 @@ impl<S: Service> Conn<S> {
         if self.rbuf.capacity() - start < READ_CHUNK / 2 {
             self.rbuf.reserve(READ_CHUNK);
         }
-        self.rbuf.resize(self.rbuf.capacity(), 0);
+        // Zero at most one read's worth: a buffer grown for a large body must not be
+        // re-zeroed on every read.
+        let room = (self.rbuf.capacity() - start).min(MAX_READ);
+        self.rbuf.resize(start + room, 0);
         let wait = deadline.saturating_duration_since(Instant::now());
         let read = async { self.stream.read(&mut self.rbuf[start..]).await.map(Some) };
         let timer = async {

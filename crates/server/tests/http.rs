@@ -283,3 +283,26 @@ fn random_bytes_never_take_the_shard_down() {
     assert_serves(&server);
     server.stop().unwrap();
 }
+
+#[test]
+fn a_large_body_arrives_whole() {
+    let server = start(test_config(), 1);
+    let body: Vec<u8> = (0..8 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let mut reader = Reader::new(connect(&server));
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut writer = reader.stream.try_clone().unwrap();
+    let sent = body.clone();
+    let sender = std::thread::spawn(move || {
+        use std::io::Write;
+        writer.write_all(head.as_bytes()).unwrap();
+        writer.write_all(&sent).unwrap();
+    });
+    let response = reader.response().unwrap();
+    sender.join().unwrap();
+    assert_eq!(response.status, 200);
+    assert!(response.body == body, "echoed body differs");
+    server.stop().unwrap();
+}
