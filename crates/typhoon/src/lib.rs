@@ -28,6 +28,7 @@
 //! - [`web`] — `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
 //! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
 //! - [`ioloop`] — `IoLoop`.
+//! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
 
@@ -44,6 +45,11 @@ pub mod httpserver {
         allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Response, RunningServer,
         ServerConfig, ServerHandle, Service, ShardInfo,
     };
+}
+
+/// Tornado's `tornado.options`.
+pub mod options {
+    pub use typhoon_options::*;
 }
 
 /// Tornado's `tornado.ioloop`.

@@ -1,0 +1,2 @@
+//! Typhoon's `tornado.options`: `define`, `options`, `parse_command_line` and
+//! `parse_config_file`, built on clap.
