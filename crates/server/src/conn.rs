@@ -1,35 +1,32 @@
 //! The connection driver: read, decode every complete request in the buffer, call the
-//! service, encode, and write all ready responses with one write.
+//! service, and write all ready responses with one write.
 //!
 //! Framing lives in `typhoon_http1` (pure); this file only moves bytes and keeps time.
 
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
 use std::io;
-use std::net::Shutdown;
-use std::panic::AssertUnwindSafe;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use glommio::net::TcpStream;
-use glommio::timer::Timer;
-use typhoon_http1::{
-    encode_error, encode_response, Decoded, Decoder, ParseError, RequestContext, CONTINUE,
-};
+use typhoon_http1::{encode_error, Decoded, Decoder, ParseError, Request, CONTINUE};
 
-use crate::service::{ConnInfo, Response, Service};
+use crate::io::ConnIo;
+use crate::responder::Responder;
+use crate::service::{ConnInfo, Service};
 use crate::state::{ConnGuard, ShardState};
 
 /// Bytes reserved for each read: one typical request batch.
 const READ_CHUNK: usize = 8 * 1024;
-/// The most one read asks the socket for.
-const MAX_READ: usize = 64 * 1024;
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
 const FLUSH_AT: usize = 64 * 1024;
-/// After an error response, how long and how much to keep reading before closing, so the
-/// client's unread request bytes do not turn our FIN into an RST that destroys the
-/// response (robustness C4, nginx's lingering close).
+/// How long and how much a closing connection keeps reading (robustness C4).
 const LINGER_TIME: Duration = Duration::from_secs(2);
 const LINGER_BYTES: usize = 64 * 1024;
 
@@ -56,13 +53,19 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
         shard: state.info.id,
     };
     let guard = state.register(stream.as_raw_fd());
+    let io = ConnIo {
+        stream,
+        wbuf: BytesMut::with_capacity(READ_CHUNK),
+        keep_alive: true,
+        write_timeout: state.config.write_timeout,
+        panicked: false,
+    };
     let mut conn = Conn {
         decoder: Decoder::new(state.config.limits),
         rbuf: BytesMut::with_capacity(READ_CHUNK),
-        wbuf: BytesMut::with_capacity(READ_CHUNK),
+        io: Rc::new(RefCell::new(io)),
         head_started: None,
         body_started: None,
-        stream,
         service,
         state,
         info,
@@ -77,10 +80,9 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
 }
 
 struct Conn<S> {
-    stream: TcpStream,
     decoder: Decoder,
     rbuf: BytesMut,
-    wbuf: BytesMut,
+    io: Rc<RefCell<ConnIo>>,
     /// When the first byte of the current head arrived (the header deadline starts here).
     head_started: Option<Instant>,
     /// When the current body started (the body deadline starts here).
@@ -90,22 +92,29 @@ struct Conn<S> {
     info: ConnInfo,
 }
 
+// The connection is strictly sequential: while the service runs, this task only awaits
+// it, so the `ConnIo` borrows held across awaits here never meet the responder's.
+#[allow(clippy::await_holding_refcell_ref)]
 impl<S: Service> Conn<S> {
     async fn run(&mut self, guard: &ConnGuard) -> io::Result<()> {
         loop {
-            if !self.answer_ready().await? {
-                self.flush().await?;
-                self.linger().await;
+            let open = self.answer_ready().await?;
+            self.io.borrow_mut().flush().await?;
+            if !open {
+                self.io.borrow_mut().linger(LINGER_TIME, LINGER_BYTES).await;
                 return Ok(());
             }
-            self.flush().await?;
             let phase = self.phase();
             if phase == Phase::Idle && self.state.stopping() {
                 return Ok(());
             }
             guard.slot.set_idle(phase == Phase::Idle);
             let deadline = self.deadline(phase);
-            let read = self.read_before(deadline).await;
+            let read = self
+                .io
+                .borrow_mut()
+                .read_before(&mut self.rbuf, deadline, READ_CHUNK)
+                .await;
             guard.slot.set_idle(false);
             match read? {
                 Some(0) => return Ok(()), // the client closed
@@ -117,31 +126,28 @@ impl<S: Service> Conn<S> {
     }
 
     /// Decodes and answers every complete request in the read buffer. Returns `false` when
-    /// the connection must close after what has been written.
+    /// the connection must close after what has been queued.
     async fn answer_ready(&mut self) -> io::Result<bool> {
         loop {
             match self.decoder.decode(&mut self.rbuf) {
                 Ok(None) => return Ok(true),
                 Ok(Some(Decoded::Continue)) => {
-                    self.wbuf.extend_from_slice(CONTINUE);
-                    self.flush().await?;
+                    let mut io = self.io.borrow_mut();
+                    io.wbuf.extend_from_slice(CONTINUE);
+                    io.flush().await?;
                 }
                 Ok(Some(Decoded::Request(req))) => {
                     self.head_started = None;
                     self.body_started = None;
-                    let mut ctx = req.context();
-                    let response = self.call(req, &ctx).await;
-                    // Checked after the call: a shutdown that began while the handler ran
-                    // still closes this connection after its response.
-                    if self.state.stopping() || self.state.config.no_keep_alive {
-                        ctx.keep_alive = false;
-                    }
-                    if !self.encode(&ctx, &response) {
+                    self.call(req).await;
+                    let mut io = self.io.borrow_mut();
+                    if !io.keep_alive {
                         return Ok(false);
                     }
-                    if self.wbuf.len() >= FLUSH_AT {
-                        self.flush().await?;
+                    if io.wbuf.len() >= FLUSH_AT {
+                        io.flush().await?;
                     }
+                    drop(io);
                     glommio::yield_if_needed().await;
                 }
                 Err(err) => {
@@ -152,41 +158,36 @@ impl<S: Service> Conn<S> {
         }
     }
 
-    /// Runs the service; a panic in user code becomes a 500 and the shard keeps serving.
-    async fn call(&self, req: typhoon_http1::Request, ctx: &RequestContext) -> Response {
-        match AssertUnwindSafe(self.service.call(req, &self.info))
-            .catch_unwind()
+    /// Runs the service; a panic in user code becomes a 500 (or a close, mid-stream) and
+    /// the shard keeps serving.
+    async fn call(&mut self, req: Request) {
+        let ctx = req.context();
+        let responder = Responder::new(self.io.clone(), self.state.clone(), self.info, ctx);
+        let io = self.io.clone();
+        let outcome = {
+            let mut fut = pin!(self.service.call(req, responder));
+            poll_fn(
+                |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                    Ok(Poll::Ready(())) => Poll::Ready(None),
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Err(panic) => {
+                        // Before the future (and its responder) is dropped: see `ConnIo::panicked`.
+                        io.borrow_mut().panicked = true;
+                        Poll::Ready(Some(panic))
+                    }
+                },
+            )
             .await
-        {
-            Ok(response) => response,
-            Err(panic) => {
-                let what = crate::launch::panic_text(panic.as_ref());
-                log::error!(
-                    "uncaught panic in a {} handler (client {}): {what}",
-                    ctx.method.as_str(),
-                    self.info.remote
-                );
-                Response::new(500, "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>")
-            }
+        };
+        if let Some(panic) = outcome {
+            let what = crate::launch::panic_text(panic.as_ref());
+            log::error!(
+                "uncaught panic in a {} handler (client {}): {what}",
+                ctx.method.as_str(),
+                self.info.remote
+            );
+            self.io.borrow_mut().panicked = false;
         }
-    }
-
-    fn encode(&mut self, ctx: &RequestContext, response: &Response) -> bool {
-        let date = self.state.date.borrow();
-        let headers = response
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()));
-        encode_response(
-            &mut self.wbuf,
-            ctx,
-            response.status,
-            &response.reason,
-            headers,
-            &response.body,
-            date.as_bytes(),
-            self.state.config.server_name.as_bytes(),
-        )
     }
 
     /// Queues the error response for bad input. The caller closes afterwards (F20: the rest
@@ -200,7 +201,7 @@ impl<S: Service> Conn<S> {
         );
         let date = self.state.date.borrow();
         encode_error(
-            &mut self.wbuf,
+            &mut self.io.borrow_mut().wbuf,
             err,
             date.as_bytes(),
             self.state.config.server_name.as_bytes(),
@@ -209,14 +210,12 @@ impl<S: Service> Conn<S> {
 
     /// Head or body deadline passed: 408, then close.
     async fn time_out(&mut self, phase: Phase) -> io::Result<()> {
-        log::info!(
-            "timeout reading request {} from {}",
-            if phase == Phase::Body { "body" } else { "head" },
-            self.info.remote
-        );
+        let what = if phase == Phase::Body { "body" } else { "head" };
+        log::info!("timeout reading request {what} from {}", self.info.remote);
         self.reject(ParseError::Timeout);
-        self.flush().await?;
-        self.linger().await;
+        let mut io = self.io.borrow_mut();
+        io.flush().await?;
+        io.linger(LINGER_TIME, LINGER_BYTES).await;
         Ok(())
     }
 
@@ -237,66 +236,6 @@ impl<S: Service> Conn<S> {
             Phase::Idle => now + config.idle_timeout,
             Phase::Head => *self.head_started.get_or_insert(now) + config.header_timeout,
             Phase::Body => *self.body_started.get_or_insert(now) + config.body_timeout,
-        }
-    }
-
-    /// Reads more bytes into the read buffer. `Ok(None)` when `deadline` passed first.
-    async fn read_before(&mut self, deadline: Instant) -> io::Result<Option<usize>> {
-        let start = self.rbuf.len();
-        if self.rbuf.capacity() - start < READ_CHUNK / 2 {
-            self.rbuf.reserve(READ_CHUNK);
-        }
-        // Zero at most one read's worth: a buffer grown for a large body must not be
-        // re-zeroed on every read.
-        let room = (self.rbuf.capacity() - start).min(MAX_READ);
-        self.rbuf.resize(start + room, 0);
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let read = async { self.stream.read(&mut self.rbuf[start..]).await.map(Some) };
-        let timer = async {
-            Timer::new(wait).await;
-            Ok(None)
-        };
-        let result = read.or(timer).await;
-        let n = match &result {
-            Ok(Some(n)) => *n,
-            _ => 0,
-        };
-        self.rbuf.truncate(start + n);
-        result
-    }
-
-    /// Writes everything queued, with one write when the socket takes it.
-    async fn flush(&mut self) -> io::Result<()> {
-        if self.wbuf.is_empty() {
-            return Ok(());
-        }
-        let wait = self.state.config.write_timeout;
-        let write = self.stream.write_all(&self.wbuf);
-        let timed_out = async {
-            Timer::new(wait).await;
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "client stopped reading",
-            ))
-        };
-        write.or(timed_out).await?;
-        self.wbuf.clear();
-        Ok(())
-    }
-
-    /// Half-closes, then reads and discards for a short while so the response survives.
-    async fn linger(&mut self) {
-        if self.stream.shutdown(Shutdown::Write).await.is_err() {
-            return;
-        }
-        let deadline = Instant::now() + LINGER_TIME;
-        let mut drained = 0;
-        while drained < LINGER_BYTES {
-            self.rbuf.clear();
-            match self.read_before(deadline).await {
-                Ok(Some(n)) if n > 0 => drained += n,
-                _ => return,
-            }
         }
     }
 }

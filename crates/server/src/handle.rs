@@ -68,7 +68,7 @@ impl Shared {
 /// use typhoon_server::{Factory, HttpServer, Response, ShardInfo};
 /// # struct Hello;
 /// # impl typhoon_server::Service for Hello {
-/// #     async fn call(&self, _r: typhoon_http1::Request, _c: &typhoon_server::ConnInfo) -> Response { Response::new(200, "") }
+/// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
 /// # }
 /// let running = HttpServer::new(Factory(|_: &ShardInfo| Hello)).listen_background(0)?;
 /// println!("listening on port {}", running.handle().port());

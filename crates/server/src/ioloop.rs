@@ -27,7 +27,7 @@ static ON_SIGNAL: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
 /// # use typhoon_server::{Factory, HttpServer, IoLoop, Response, ShardInfo};
 /// # struct Hello;
 /// # impl typhoon_server::Service for Hello {
-/// #     async fn call(&self, _r: typhoon_http1::Request, _c: &typhoon_server::ConnInfo) -> Response { Response::new(200, "") }
+/// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
 /// # }
 /// HttpServer::new(Factory(|_: &ShardInfo| Hello)).listen(8888)?;
 /// IoLoop::current().start()?;   // returns after SIGINT/SIGTERM and a graceful drain

@@ -6,12 +6,12 @@
 //! only one in Typhoon that does I/O; the HTTP/1.1 framing is `typhoon_http1`'s, pure.
 //!
 //! ```no_run
-//! use typhoon_server::{ConnInfo, Factory, HttpServer, IoLoop, Response, Service, ShardInfo};
+//! use typhoon_server::{Factory, HttpServer, IoLoop, Responder, Response, Service, ShardInfo};
 //!
 //! struct Hello;
 //! impl Service for Hello {
-//!     async fn call(&self, _req: typhoon_http1::Request, _conn: &ConnInfo) -> Response {
-//!         Response::new(200, "good boy")
+//!     async fn call(&self, _req: typhoon_http1::Request, out: Responder) {
+//!         out.send(Response::new(200, "good boy"));
 //!     }
 //! }
 //!
@@ -28,7 +28,8 @@
 //! - `launch`: shard threads, readiness, [`RunningServer`].
 //! - `ioloop`: [`IoLoop`] — runs registered servers; SIGINT/SIGTERM.
 //! - `shard`: one shard's executor, accept loops and drain.
-//! - `conn`: the connection driver (read, decode, call, encode, one write per batch).
+//! - `conn`: the connection driver (read, decode, call, one write per batch).
+//! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side.
 //! - `state`: shard-local state (stop flag, connection registry, Date cache).
 //! - `handle`: [`ServerHandle`], stopping from any thread.
 //! - `listener`: socket2 listeners, the port-in-use probe.
@@ -41,9 +42,11 @@ mod conn;
 mod cpus;
 mod error;
 mod handle;
+mod io;
 mod ioloop;
 mod launch;
 mod listener;
+mod responder;
 mod server;
 mod service;
 mod shard;
@@ -56,6 +59,7 @@ pub use error::{Error, Result};
 pub use handle::ServerHandle;
 pub use ioloop::IoLoop;
 pub use launch::RunningServer;
+pub use responder::Responder;
 pub use server::HttpServer;
 pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};
 pub use typhoon_http1 as http1;

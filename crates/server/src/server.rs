@@ -24,12 +24,12 @@ use crate::service::{MakeService, ShardInfo};
 /// # Examples
 ///
 /// ```no_run
-/// use typhoon_server::{ConnInfo, Factory, HttpServer, IoLoop, Response, Service, ShardInfo};
+/// use typhoon_server::{Factory, HttpServer, IoLoop, Responder, Response, Service, ShardInfo};
 ///
 /// struct Hello;
 /// impl Service for Hello {
-///     async fn call(&self, _req: typhoon_http1::Request, _conn: &ConnInfo) -> Response {
-///         Response::new(200, "good boy")
+///     async fn call(&self, _req: typhoon_http1::Request, out: Responder) {
+///         out.send(Response::new(200, "good boy"));
 ///     }
 /// }
 ///

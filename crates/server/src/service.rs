@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use typhoon_http1::Request;
 
+use crate::responder::Responder;
+
 /// Where a request came from: the connection and the shard serving it.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnInfo {
@@ -69,19 +71,19 @@ impl Response {
 /// # Examples
 ///
 /// ```
-/// use typhoon_server::{ConnInfo, Response, Service};
+/// use typhoon_server::{Responder, Response, Service};
 /// use typhoon_http1::Request;
 ///
 /// struct Hello;
 /// impl Service for Hello {
-///     async fn call(&self, _req: Request, _conn: &ConnInfo) -> Response {
-///         Response::new(200, "good boy")
+///     async fn call(&self, _req: Request, out: Responder) {
+///         out.send(Response::new(200, "good boy"));
 ///     }
 /// }
 /// ```
 pub trait Service: 'static {
-    /// Answers one request.
-    fn call(&self, req: Request, conn: &ConnInfo) -> impl Future<Output = Response>;
+    /// Answers one request through `out` (whole, or streamed).
+    fn call(&self, req: Request, out: Responder) -> impl Future<Output = ()>;
 }
 
 /// Builds each shard's private [`Service`]; shared by all shard threads, so it is `Send +
@@ -98,12 +100,12 @@ pub trait MakeService: Send + Sync + 'static {
 /// # Examples
 ///
 /// ```
-/// use typhoon_server::{ConnInfo, Factory, HttpServer, Response, Service, ShardInfo};
+/// use typhoon_server::{Factory, HttpServer, Responder, Response, Service, ShardInfo};
 ///
 /// struct Hello;
 /// impl Service for Hello {
-///     async fn call(&self, _req: typhoon_http1::Request, _c: &ConnInfo) -> Response {
-///         Response::new(200, "good boy")
+///     async fn call(&self, _req: typhoon_http1::Request, out: Responder) {
+///         out.send(Response::new(200, "good boy"));
 ///     }
 /// }
 /// let server = HttpServer::new(Factory(|_shard: &ShardInfo| Hello));

@@ -306,3 +306,62 @@ fn a_large_body_arrives_whole() {
     assert!(response.body == body, "echoed body differs");
     server.stop().unwrap();
 }
+
+#[test]
+fn a_streamed_body_is_chunked_on_11_and_close_delimited_on_10() {
+    let server = start(test_config(), 1);
+    let mut reader = Reader::new(connect(&server));
+    reader.send(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    let response = reader.response().unwrap();
+    assert_eq!(response.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(response.body, b"one two three");
+    reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(
+        reader.response().unwrap().body,
+        b"good boy",
+        "keep-alive after a stream"
+    );
+
+    let mut reader = Reader::new(connect(&server));
+    reader.send(b"GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    let response = reader.response().unwrap();
+    assert_eq!(response.header("transfer-encoding"), None);
+    assert_eq!(response.body, b"one two three", "delimited by the close");
+
+    let mut reader = Reader::new(connect(&server));
+    reader.send(b"HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    let response = reader.response_to(true).unwrap();
+    assert_eq!(response.status, 200);
+    reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(
+        reader.response().unwrap().body,
+        b"good boy",
+        "no body bytes after a HEAD"
+    );
+    server.stop().unwrap();
+}
+
+#[test]
+fn a_panic_mid_stream_truncates_and_closes() {
+    let server = start(test_config(), 1);
+    let mut reader = Reader::new(connect(&server));
+    reader.send(b"GET /stream-panic HTTP/1.1\r\nHost: x\r\n\r\n");
+    let r = reader.response();
+    assert!(
+        r.is_none(),
+        "no final chunk: the client sees a truncated body: {r:?}"
+    );
+    assert_serves(&server);
+    server.stop().unwrap();
+}
+
+#[test]
+fn a_handler_that_never_answers_gets_500() {
+    let server = start(test_config(), 1);
+    let mut reader = Reader::new(connect(&server));
+    reader.send(b"GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(reader.response().unwrap().status, 500);
+    reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(reader.response().unwrap().status, 200);
+    server.stop().unwrap();
+}

@@ -31,6 +31,7 @@
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
+//! - [`testing`] — `TestServer`, Tornado's `AsyncHTTPTestCase` for Rust tests.
 
 pub use typhoon_server::{Error, Result};
 
@@ -61,6 +62,8 @@ pub mod ioloop {
 pub mod httputil {
     pub use typhoon_http1::{Method, Request, Version};
 }
+
+pub mod testing;
 
 /// Tornado's `tornado.log`.
 pub mod log {

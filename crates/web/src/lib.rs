@@ -1,4 +1,7 @@
-//! Typhoon's `tornado.web`: an [`Application`] route table and [`RequestHandler`]s.
+//! Typhoon's `tornado.web`: an [`Application`] of routes, [`RequestHandler`]s with
+//! Tornado's lifecycle, and a [`Handler`] to read the request and build the response —
+//! arguments, files, JSON, cookies (plain and signed, byte-compatible with Tornado),
+//! redirects, error pages, ETags, streaming with `flush`, and Tornado's access log.
 //!
 //! ```no_run
 //! use typhoon_web::{url, Application, Handler, RequestHandler, Result};
@@ -19,17 +22,30 @@
 //! ```
 //!
 //! # Layout
-//! - `application`: [`Application`], routing a request to its handler.
-//! - `route`: [`url`] and [`Route`].
-//! - `handler`: [`RequestHandler`] and [`Handler`].
-//! - `error`: [`HttpError`] and Tornado's error page.
+//! - `app`: [`Application`] — host rules, routing, the per-shard service.
+//! - `route`: [`url`], [`Route`], reversing a route into a URL.
+//! - `lifecycle`: [`RequestHandler`] and the order its hooks run in.
+//! - `handler`: [`Handler`] — `input.rs` reads the request, `output.rs` builds the response.
+//! - [`arguments`]: query, form and multipart parsing with Tornado's semantics.
+//! - [`cookies`]: `Cookie`/`Set-Cookie` and Tornado's signed values.
+//! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
+//! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 
-mod application;
+mod app;
+pub mod arguments;
+pub mod cookies;
 mod error;
 mod handler;
+mod json;
+mod lifecycle;
 mod route;
+mod settings;
+mod xheaders;
 
-pub use application::Application;
-pub use error::{HttpError, Result};
-pub use handler::{Handler, RequestHandler};
-pub use route::{url, Route};
+pub use app::{AppService, Application};
+pub use error::{Error, Finish, HttpError, Result};
+pub use handler::Handler;
+pub use json::json_encode;
+pub use lifecycle::RequestHandler;
+pub use route::{url, Captures, Route};
+pub use settings::Settings;

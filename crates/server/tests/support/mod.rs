@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use typhoon_http1::Request;
 use typhoon_server::{
-    ConnInfo, Factory, HttpServer, Response, RunningServer, ServerConfig, Service, ShardInfo,
+    Factory, HttpServer, Responder, Response, RunningServer, ServerConfig, Service, ShardInfo,
 };
 
 /// How many `/slow` requests have started (tests wait on it instead of sleeping).
@@ -24,12 +24,13 @@ pub fn wait_slow_started(n: usize) {
 }
 
 /// The test application: `/` → `good boy`; `/echo` → the body; `/slow` → waits 300 ms;
-/// `/panic` → panics; `/shard` → the shard id.
+/// `/panic` → panics; `/shard` → the shard id; `/stream` → three chunks; `/stream-panic`
+/// → panics after the first chunk; `/silent` → returns without answering.
 pub struct TestService;
 
 impl Service for TestService {
-    async fn call(&self, req: Request, conn: &ConnInfo) -> Response {
-        match req.path() {
+    async fn call(&self, req: Request, mut out: Responder) {
+        let response = match req.path() {
             "/" => Response::new(200, "good boy"),
             "/echo" => Response::new(200, req.body().clone()),
             "/slow" => {
@@ -38,9 +39,22 @@ impl Service for TestService {
                 Response::new(200, "slow")
             }
             "/panic" => panic!("handler bug"),
-            "/shard" => Response::new(200, conn.shard.to_string()),
+            "/shard" => Response::new(200, out.info().shard.to_string()),
+            "/stream" | "/stream-panic" => {
+                out.start(200, "", [("Content-Type", "text/plain")]);
+                for chunk in ["one ", "two ", "three"] {
+                    out.write(chunk.as_bytes()).await.unwrap();
+                    if req.path() == "/stream-panic" {
+                        panic!("handler bug mid-stream");
+                    }
+                }
+                out.finish();
+                return;
+            }
+            "/silent" => return, // never answers: the server sends a 500
             _ => Response::new(404, "not found"),
-        }
+        };
+        out.send(response);
     }
 }
 
@@ -157,11 +171,43 @@ impl Reader {
                 assert!(self.fill(), "connection closed inside a body");
             }
             response.body = self.buf.drain(..len).collect();
+        } else if response.header("transfer-encoding") == Some("chunked") {
+            response.body = self.chunked_body()?;
         } else if response.header("transfer-encoding").is_none() {
             while self.fill() {}
             response.body = std::mem::take(&mut self.buf);
         }
         Some(response)
+    }
+
+    /// A chunked body, by our own minimal reading of RFC 9112 §7.1; `None` if the
+    /// connection closes before the last chunk.
+    fn chunked_body(&mut self) -> Option<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                    break i;
+                }
+                if !self.fill() {
+                    return None;
+                }
+            };
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&self.buf[..line_end]).unwrap(), 16)
+                    .unwrap();
+            self.buf.drain(..line_end + 2);
+            while self.buf.len() < size + 2 {
+                if !self.fill() {
+                    return None;
+                }
+            }
+            body.extend(self.buf.drain(..size));
+            assert_eq!(self.buf.drain(..2).collect::<Vec<_>>(), b"\r\n");
+            if size == 0 {
+                return Some(body);
+            }
+        }
     }
 
     pub fn response(&mut self) -> Option<RawResponse> {

@@ -1,0 +1,277 @@
+//! `Responder`: how a service answers one request — a whole response at once, or a head
+//! and then body chunks written as they are produced (chunked on HTTP/1.1).
+
+use std::cell::RefCell;
+use std::io;
+use std::rc::Rc;
+
+use typhoon_http1::{
+    encode_chunk, encode_head, encode_last_chunk, encode_response, BodyMode, RequestContext,
+    ResponseHead,
+};
+
+use crate::io::ConnIo;
+use crate::service::{ConnInfo, Response};
+use crate::state::ShardState;
+
+/// Where the answer to one request goes. Dropping it without answering sends a 500;
+/// dropping it mid-stream ends the body properly (or, during a panic, closes the
+/// connection so the client sees a truncated response rather than a complete-looking one).
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_server::{Responder, Service};
+/// use typhoon_http1::Request;
+///
+/// /// Streams three chunks (chunked on HTTP/1.1).
+/// struct Count;
+/// impl Service for Count {
+///     async fn call(&self, _req: Request, mut out: Responder) {
+///         out.start(200, "", [("Content-Type", "text/plain")]);
+///         for i in 0..3 {
+///             if out.write(format!("{i}\n").as_bytes()).await.is_err() {
+///                 return; // the client went away
+///             }
+///         }
+///         out.finish();
+///     }
+/// }
+/// ```
+pub struct Responder {
+    io: Rc<RefCell<ConnIo>>,
+    state: Rc<ShardState>,
+    info: ConnInfo,
+    ctx: RequestContext,
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Fresh,
+    Streaming(BodyMode),
+    Done,
+}
+
+impl Responder {
+    pub(crate) fn new(
+        io: Rc<RefCell<ConnIo>>,
+        state: Rc<ShardState>,
+        info: ConnInfo,
+        ctx: RequestContext,
+    ) -> Self {
+        Self {
+            io,
+            state,
+            info,
+            ctx,
+            stage: Stage::Fresh,
+        }
+    }
+
+    /// The connection this request came on.
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+
+    /// What the request asked for that shapes the response (method, version, keep-alive).
+    pub fn context(&self) -> &RequestContext {
+        &self.ctx
+    }
+
+    /// Whether the client has closed its side of the connection: a non-blocking peek that
+    /// sees end-of-file (or a reset). One syscall; use it after slow work, not per request.
+    pub fn peer_closed(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        let Ok(io) = self.io.try_borrow() else {
+            return false;
+        };
+        let mut byte = 0u8;
+        // SAFETY: reads at most one byte into `byte` from the connection's own open fd.
+        let n = unsafe {
+            libc::recv(
+                io.stream.as_raw_fd(),
+                (&mut byte as *mut u8).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            return err.kind() != io::ErrorKind::WouldBlock
+                && err.kind() != io::ErrorKind::Interrupted;
+        }
+        n == 0
+    }
+
+    /// Whether a head has been sent (by `start` or `send`).
+    pub fn started(&self) -> bool {
+        self.stage != Stage::Fresh
+    }
+
+    /// Sends a whole response. It is queued and written with the other responses of the
+    /// same pipelined batch, in one write.
+    pub fn send(self, response: Response) {
+        let headers = response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()));
+        self.send_parts(response.status, &response.reason, headers, &response.body);
+    }
+
+    /// Sends a whole response from its parts, without building a [`Response`].
+    pub fn send_parts<'h>(
+        mut self,
+        status: u16,
+        reason: &str,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: &[u8],
+    ) {
+        self.queue(status, reason, headers, body);
+    }
+
+    /// Encodes a whole response into the connection's write buffer.
+    fn queue<'h>(
+        &mut self,
+        status: u16,
+        reason: &str,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: &[u8],
+    ) {
+        if self.stage != Stage::Fresh {
+            return;
+        }
+        let ctx = self.effective_context();
+        let mut io = self.io.borrow_mut();
+        let date = self.state.date.borrow();
+        let server = self.state.config.server_name.as_bytes();
+        io.keep_alive = encode_response(
+            &mut io.wbuf,
+            &ctx,
+            status,
+            reason,
+            headers,
+            body,
+            date.as_bytes(),
+            server,
+        );
+        drop((io, date));
+        self.stage = Stage::Done;
+    }
+
+    /// Sends the head of a response whose body follows in [`write`](Self::write) calls:
+    /// chunked on HTTP/1.1, delimited by closing the connection on HTTP/1.0, nothing for
+    /// HEAD, 204 and 304. Does nothing if a head was already sent.
+    pub fn start<'h>(
+        &mut self,
+        status: u16,
+        reason: &'h str,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)> + Clone,
+    ) {
+        if self.stage != Stage::Fresh {
+            return;
+        }
+        let ctx = self.effective_context();
+        let mut io = self.io.borrow_mut();
+        let date = self.state.date.borrow();
+        let head = ResponseHead {
+            status,
+            reason,
+            headers,
+            content_length: None,
+        };
+        let (mode, keep_alive) = encode_head(
+            &mut io.wbuf,
+            &ctx,
+            head,
+            date.as_bytes(),
+            self.state.config.server_name.as_bytes(),
+        );
+        io.keep_alive = keep_alive;
+        drop((io, date));
+        self.stage = Stage::Streaming(mode);
+    }
+
+    /// Writes a piece of a streamed body and flushes it to the client.
+    ///
+    /// # Errors
+    ///
+    /// The client closed the connection or stopped reading for the write timeout; the
+    /// connection is then closed after this request.
+    // The borrow is held across the write on purpose: see `ConnIo`.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        let Stage::Streaming(mode) = self.stage else {
+            return Err(io::Error::other("write() before start() or after finish()"));
+        };
+        let mut io = self.io.borrow_mut();
+        match mode {
+            BodyMode::Chunked => encode_chunk(&mut io.wbuf, chunk),
+            BodyMode::CloseDelimited | BodyMode::Length => io.wbuf.extend_from_slice(chunk),
+            BodyMode::None => {}
+        }
+        let result = io.flush().await;
+        if result.is_err() {
+            io.keep_alive = false;
+        }
+        result
+    }
+
+    /// Ends a streamed body (the final empty chunk on HTTP/1.1).
+    pub fn finish(mut self) {
+        self.end();
+    }
+
+    fn end(&mut self) {
+        if let Stage::Streaming(mode) = self.stage {
+            if mode == BodyMode::Chunked {
+                encode_last_chunk(&mut self.io.borrow_mut().wbuf);
+            }
+            self.stage = Stage::Done;
+        }
+    }
+
+    /// The request's context, with keep-alive turned off when the server is stopping or
+    /// configured to close after each response.
+    fn effective_context(&self) -> RequestContext {
+        let mut ctx = self.ctx;
+        if self.state.stopping() || self.state.config.no_keep_alive {
+            ctx.keep_alive = false;
+        }
+        ctx
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        // A panicking handler drops its responder either while unwinding (locals of the
+        // handler's future) or right after (the connection sets `panicked` first).
+        let panicked =
+            std::thread::panicking() || self.io.try_borrow().map_or(true, |io| io.panicked);
+        match self.stage {
+            Stage::Done => {}
+            Stage::Streaming(_) if panicked => {
+                // Never send the terminator of a body the handler did not finish.
+                if let Ok(mut io) = self.io.try_borrow_mut() {
+                    io.keep_alive = false;
+                }
+            }
+            Stage::Streaming(_) => self.end(),
+            Stage::Fresh => {
+                if !panicked {
+                    log::error!(
+                        "a handler for {} ended without answering",
+                        self.ctx.method.as_str()
+                    );
+                }
+                let page = "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>";
+                self.queue(
+                    500,
+                    "",
+                    [("Content-Type", "text/html; charset=UTF-8")],
+                    page.as_bytes(),
+                );
+            }
+        }
+    }
+}

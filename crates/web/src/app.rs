@@ -1,0 +1,208 @@
+//! `Application`: host rule tables and named routes; each shard serves its own copy.
+
+use std::rc::Rc;
+
+use regex::Regex;
+use typhoon_http1::Request;
+use typhoon_server::{HttpServer, MakeService, Responder, ServerHandle, Service, ShardInfo};
+
+use crate::error::HttpError;
+use crate::handler::Handler;
+use crate::lifecycle::{send_error, RequestHandler};
+use crate::route::{Captures, Route};
+use crate::Settings;
+
+/// A Tornado `Application`: ordered route tables (per host pattern, then the catch-all);
+/// the first matching rule wins and an unmatched path gets Tornado's 404 page, or the
+/// `default_handler`.
+///
+/// Each shard builds its own copy on its own thread, so nothing is shared between shards.
+///
+/// # Examples
+///
+/// ```no_run
+/// use typhoon_web::{url, Application, Handler, RequestHandler, Result};
+///
+/// struct IndexHandler;
+/// impl RequestHandler for IndexHandler {
+///     async fn get(&mut self, h: &mut Handler) -> Result { h.write("good boy"); Ok(()) }
+/// }
+///
+/// let app = Application::new(vec![url(r"/", || IndexHandler)]);
+/// app.listen(8888)?;
+/// typhoon_server::IoLoop::current().start()?;
+/// # Ok::<(), typhoon_server::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Application {
+    hosts: Vec<HostRules>,
+    default_handler: Option<Route>,
+    settings: Settings,
+}
+
+#[derive(Clone, Debug)]
+struct HostRules {
+    pattern: Regex,
+    routes: Vec<Route>,
+}
+
+impl Application {
+    /// An application with `routes` for every host, tried in order.
+    pub fn new(routes: Vec<Route>) -> Self {
+        let any = host_regex(".*");
+        Self {
+            hosts: vec![HostRules {
+                pattern: any,
+                routes,
+            }],
+            default_handler: None,
+            settings: Settings::default(),
+        }
+    }
+
+    /// Replaces the settings.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Adds rules for hosts matching `host_pattern` (a regex, `$` appended, matched against
+    /// the host name without port), tried before the catch-all rules (Tornado's
+    /// `add_handlers`).
+    ///
+    /// # Panics
+    ///
+    /// If `host_pattern` is not a valid regular expression.
+    pub fn add_handlers(mut self, host_pattern: &str, routes: Vec<Route>) -> Self {
+        let at = self.hosts.len().saturating_sub(1);
+        self.hosts.insert(
+            at,
+            HostRules {
+                pattern: host_regex(host_pattern),
+                routes,
+            },
+        );
+        self
+    }
+
+    /// The handler for paths no rule matches (Tornado's `default_handler_class`); its
+    /// pattern is ignored.
+    pub fn default_handler(mut self, route: Route) -> Self {
+        self.default_handler = Some(route);
+        self
+    }
+
+    /// The path of the route named `name` with `args` in its groups (Tornado's
+    /// `reverse_url`); `None` if there is no such route or it cannot be reversed.
+    pub fn reverse_url(&self, name: &str, args: &[&str]) -> Option<String> {
+        self.hosts
+            .iter()
+            .flat_map(|h| &h.routes)
+            .find(|r| r.route_name() == Some(name))?
+            .reverse(args)
+    }
+
+    /// Serves this application on `port`, every interface, with one shard: Tornado's
+    /// `app.listen(port)`. Runs once `IoLoop::current().start()` is called.
+    ///
+    /// # Errors
+    ///
+    /// The port is in use, or cannot be bound.
+    pub fn listen(&self, port: u16) -> typhoon_server::Result<ServerHandle> {
+        HttpServer::new(self.clone()).listen(port)
+    }
+
+    fn find(&self, host: &str, path: &str) -> Option<(&Route, Captures)> {
+        let host = host_name(host);
+        let rules = self.hosts.iter().find(|h| h.pattern.is_match(&host))?;
+        rules
+            .routes
+            .iter()
+            .find_map(|route| route.captures(path).map(|caps| (route, caps)))
+    }
+}
+
+fn host_regex(pattern: &str) -> Regex {
+    let anchored = if pattern.ends_with('$') {
+        pattern.to_owned()
+    } else {
+        format!("{pattern}$")
+    };
+    Regex::new(&format!(r"\A(?:{anchored})"))
+        .unwrap_or_else(|e| panic!("invalid host pattern {pattern:?}: {e}"))
+}
+
+/// A host without its port, lowercased (`[::1]:80` → `[::1]`).
+pub(crate) fn host_name(host: &str) -> String {
+    let name = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => &host[..i],
+        _ => host,
+    };
+    name.to_ascii_lowercase()
+}
+
+/// One shard's copy of the application, shared by its handlers.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    app: Application,
+    pub settings: Settings,
+}
+
+impl AppState {
+    pub fn reverse_url(&self, name: &str, args: &[&str]) -> Option<String> {
+        self.app.reverse_url(name, args)
+    }
+}
+
+/// The per-shard service an [`Application`] becomes.
+pub struct AppService {
+    state: Rc<AppState>,
+}
+
+impl MakeService for Application {
+    type Service = AppService;
+
+    /// Each shard gets its own copy, built on the shard's thread.
+    fn make_service(&self, _shard: &ShardInfo) -> AppService {
+        AppService {
+            state: Rc::new(AppState {
+                settings: self.settings.clone(),
+                app: self.clone(),
+            }),
+        }
+    }
+}
+
+impl Service for AppService {
+    async fn call(&self, req: Request, out: Responder) {
+        let app = &self.state.app;
+        let found = app.find(req.host().unwrap_or(""), req.path());
+        let (route, caps) = match found {
+            Some((route, caps)) => (Some(route), caps),
+            None => (app.default_handler.as_ref(), Captures::default()),
+        };
+        let mut h = Handler::new(req, out, self.state.clone(), caps.args, caps.kwargs);
+        match route {
+            Some(route) => route.make_handler().run(&mut h).await,
+            None => NotFound.run_not_found(&mut h).await,
+        }
+    }
+}
+
+/// Tornado's `ErrorHandler(404)` for unmatched paths.
+struct NotFound;
+
+impl RequestHandler for NotFound {}
+
+impl NotFound {
+    async fn run_not_found(&mut self, h: &mut Handler) {
+        send_error(self, h, HttpError::new(404).status, None);
+        h.finish_response().await;
+        h.log_request();
+    }
+}

@@ -1,0 +1,158 @@
+//! `Handler`: one request and the response being built — Tornado's `self` inside a
+//! handler. Reading the request is in `input.rs`, building the response in `output.rs`.
+
+mod input;
+mod output;
+
+use std::cell::OnceCell;
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use typhoon_http1::Request;
+use typhoon_server::Responder;
+
+use crate::app::AppState;
+use crate::arguments::{Arguments, FileUpload};
+
+/// One request and the response being built (Tornado's `self` in a handler): arguments,
+/// headers, cookies and connection details to read; status, headers, body, cookies,
+/// redirects and streaming to write.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_web::{Handler, RequestHandler, Result};
+///
+/// struct HelloHandler;
+/// impl RequestHandler for HelloHandler {
+///     async fn get(&mut self, h: &mut Handler) -> Result {
+///         let name = h.get_argument_or("name", "world");
+///         h.set_header("Content-Type", "text/plain; charset=UTF-8")?;
+///         h.write(format!("Hello, {name}"));
+///         Ok(())
+///     }
+/// }
+/// ```
+pub struct Handler {
+    request: Request,
+    app: Rc<AppState>,
+    out: Option<Responder>,
+    started: Instant,
+    remote_ip: IpAddr,
+    protocol: &'static str,
+    path_args: Vec<String>,
+    path_kwargs: Vec<(String, String)>,
+    query_args: OnceCell<Arguments>,
+    body_args: Arguments,
+    files: Vec<(String, FileUpload)>,
+    status: u16,
+    reason: String,
+    headers: Vec<(String, String)>,
+    body: BytesMut,
+    /// The head went out (a `flush`): later output is body chunks only.
+    head_sent: bool,
+    /// The response was sent.
+    finished: bool,
+    /// `redirect` or `finish_later` asked to end; the lifecycle sends it.
+    finish_requested: bool,
+    peer_closed: bool,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler")
+            .field("method", &self.request.method())
+            .field("uri", &self.request.target())
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Handler {
+    pub(crate) fn new(
+        request: Request,
+        out: Responder,
+        app: Rc<AppState>,
+        path_args: Vec<String>,
+        path_kwargs: Vec<(String, String)>,
+    ) -> Self {
+        let peer = out.info().remote;
+        let (remote_ip, protocol) = crate::xheaders::client(&request, peer.ip(), &app.settings);
+        let mut h = Self {
+            request,
+            app,
+            out: Some(out),
+            started: Instant::now(),
+            remote_ip,
+            protocol,
+            path_args,
+            path_kwargs,
+            query_args: OnceCell::new(),
+            body_args: Vec::new(),
+            files: Vec::new(),
+            status: 200,
+            reason: String::new(),
+            headers: Vec::new(),
+            body: BytesMut::new(),
+            head_sent: false,
+            finished: false,
+            finish_requested: false,
+            peer_closed: false,
+        };
+        h.clear();
+        h
+    }
+
+    /// The request as decoded: method, target, headers, body.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// Whether the response has been finished, or asked to finish (by `finish`,
+    /// `redirect`, `finish_later`).
+    pub fn is_finished(&self) -> bool {
+        self.finished || self.finish_requested
+    }
+
+    /// Whether the head has been written to the client (after a `flush`).
+    pub fn head_sent(&self) -> bool {
+        self.head_sent
+    }
+
+    /// Whether the client closed the connection before the response was complete.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// `GET /path?query` — for log lines.
+    pub(crate) fn request_summary(&self) -> String {
+        format!(
+            "{} {}",
+            self.request.method().as_str(),
+            self.request.target()
+        )
+    }
+
+    /// Tornado's access log: `200 GET /path (127.0.0.1) 0.50ms`, INFO below 400, WARNING
+    /// below 500, ERROR above, on the `typhoon::access` target.
+    pub(crate) fn log_request(&self) {
+        let level = match self.status {
+            0..=399 => log::Level::Info,
+            400..=499 => log::Level::Warn,
+            _ => log::Level::Error,
+        };
+        if log::log_enabled!(target: "typhoon::access", level) {
+            let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            log::log!(target: "typhoon::access", level, "{} {} ({}) {ms:.2}ms", self.status, self.request_summary(), self.remote_ip);
+        }
+    }
+}
+
+impl Handler {
+    /// Cancels a finish request (an error page replaces what was being sent).
+    pub(crate) fn reopen(&mut self) {
+        self.finish_requested = false;
+    }
+}

@@ -1,0 +1,374 @@
+//! Building the response: body, status, headers, cookies, redirects, errors, streaming
+//! with `flush`, and `finish` (Content-Length, or chunks after a flush; automatic ETag).
+
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+use typhoon_http1::Method;
+
+use super::Handler;
+use crate::cookies::{create_signed_value, format_clear_cookie, format_set_cookie, CookieOptions};
+use crate::error::{error_page, HttpError, Result};
+
+const HTML: &str = "text/html; charset=UTF-8";
+const JSON: &str = "application/json; charset=UTF-8";
+
+impl Handler {
+    /// Appends `chunk` (text or bytes) to the response body.
+    pub fn write(&mut self, chunk: impl AsRef<[u8]>) {
+        if self.is_finished() {
+            log::warn!("write() after finish() ignored: {}", self.request_summary());
+            return;
+        }
+        self.body.extend_from_slice(chunk.as_ref());
+    }
+
+    /// Writes `value` as JSON and sets `Content-Type: application/json; charset=UTF-8`
+    /// (Tornado's `write(dict)`; set another type after this call to override it).
+    ///
+    /// # Errors
+    ///
+    /// 500 if `value` cannot be serialized.
+    pub fn write_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), HttpError> {
+        let text = crate::json::json_encode(value)
+            .map_err(|e| HttpError::new(500).log(format!("JSON encoding failed: {e}")))?;
+        self.write(text);
+        self.set_header_unchecked("Content-Type", JSON);
+        Ok(())
+    }
+
+    /// Sets the status code, with its standard reason phrase.
+    pub fn set_status(&mut self, status: u16) {
+        self.status = status;
+        self.reason.clear();
+    }
+
+    /// Sets the status code with a custom reason phrase (one with `<`, CR or LF becomes
+    /// `Unknown`, as in Tornado).
+    pub fn set_status_reason(&mut self, status: u16, reason: &str) {
+        self.status = status;
+        let safe = !reason.is_empty()
+            && reason
+                .bytes()
+                .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f && b != b'<'));
+        self.reason = if safe {
+            reason.to_owned()
+        } else {
+            "Unknown".to_owned()
+        };
+    }
+
+    /// The status code so far.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Sets a response header, replacing its values.
+    ///
+    /// # Errors
+    ///
+    /// 500 if the name is not a token or the value holds a control character: CR or LF
+    /// would let a value inject headers (Tornado's "Unsafe header value").
+    pub fn set_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
+        let value = checked_header(name, value.to_string())?;
+        self.set_header_unchecked(name, &value);
+        Ok(())
+    }
+
+    /// Adds a response header value, keeping existing ones (for `Set-Cookie`, `Link`, …).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_header`](Self::set_header).
+    pub fn add_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
+        let value = checked_header(name, value.to_string())?;
+        self.headers.push((name.to_owned(), value));
+        Ok(())
+    }
+
+    /// Removes every value of a response header.
+    pub fn clear_header(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// A response header set so far (the first value).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Resets status, headers and body to their defaults (Tornado's `clear`): 200 and
+    /// `Content-Type: text/html; charset=UTF-8`; `Server` and `Date` are added on the wire.
+    pub fn clear(&mut self) {
+        self.status = 200;
+        self.reason.clear();
+        self.headers.clear();
+        self.headers
+            .push(("Content-Type".to_owned(), HTML.to_owned()));
+        self.body.clear();
+    }
+
+    /// Redirects to `url` with 302 and finishes (Tornado's `redirect(url)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`redirect_with`](Self::redirect_with).
+    pub fn redirect(&mut self, url: &str) -> Result<(), HttpError> {
+        self.redirect_with(url, false, None)
+    }
+
+    /// Redirects with 301 when `permanent`, or an explicit `status` (300–399).
+    ///
+    /// # Errors
+    ///
+    /// 500 if the head was already sent, the status is not 3xx, or the URL has CR/LF.
+    pub fn redirect_with(
+        &mut self,
+        url: &str,
+        permanent: bool,
+        status: Option<u16>,
+    ) -> Result<(), HttpError> {
+        if self.head_sent {
+            return Err(HttpError::new(500).log("Cannot redirect after headers have been written"));
+        }
+        let status = status.unwrap_or(if permanent { 301 } else { 302 });
+        if !(300..400).contains(&status) {
+            return Err(HttpError::new(500).log(format!("redirect status {status} is not 3xx")));
+        }
+        self.set_status(status);
+        self.set_header("Location", url)?;
+        self.body.clear();
+        self.finish_requested = true;
+        Ok(())
+    }
+
+    /// Sets cookie `name` (Tornado's `set_cookie`): `Path=/` unless given; `options` carry
+    /// domain, expiry, max-age, `HttpOnly`, `Secure`, `SameSite`.
+    ///
+    /// # Errors
+    ///
+    /// 500 for a name or value with characters a cookie cannot hold.
+    pub fn set_cookie(
+        &mut self,
+        name: &str,
+        value: &str,
+        options: &CookieOptions,
+    ) -> Result<(), HttpError> {
+        let header = format_set_cookie(name, value, options, SystemTime::now())
+            .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
+        self.headers.push(("Set-Cookie".to_owned(), header));
+        Ok(())
+    }
+
+    /// Deletes cookie `name` on the client: an empty value that expired a year ago.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_cookie`](Self::set_cookie).
+    pub fn clear_cookie(&mut self, name: &str, options: &CookieOptions) -> Result<(), HttpError> {
+        let header = format_clear_cookie(name, options, SystemTime::now())
+            .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
+        self.headers.push(("Set-Cookie".to_owned(), header));
+        Ok(())
+    }
+
+    /// Sets a signed cookie in Tornado's v2 format (HMAC-SHA256 with `cookie_secret`),
+    /// expiring in 30 days unless `options` say otherwise.
+    ///
+    /// # Errors
+    ///
+    /// 500 without a `cookie_secret` setting, or for an invalid name.
+    pub fn set_signed_cookie(
+        &mut self,
+        name: &str,
+        value: &str,
+        options: &CookieOptions,
+    ) -> Result<(), HttpError> {
+        let secret = self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
+            HttpError::new(500).log("the cookie_secret setting is required to use signed cookies")
+        })?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_secs();
+        let signed = create_signed_value(secret, name, value.as_bytes(), now);
+        let mut options = options.clone();
+        if options.expires.is_none() && options.expires_days.is_none() && options.max_age.is_none()
+        {
+            options.expires_days = Some(30.0);
+        }
+        self.set_cookie(name, &signed, &options)
+    }
+
+    /// Writes Tornado's default error page for `status` (what the default
+    /// [`write_error`](crate::RequestHandler::write_error) does).
+    pub fn write_default_error_page(&mut self, status: u16) {
+        let reason = if self.reason.is_empty() {
+            typhoon_http1::reason_phrase(status).to_owned()
+        } else {
+            self.reason.clone()
+        };
+        self.write(error_page(status, &reason));
+    }
+
+    /// Sends what was written so far and keeps the response open: the head (chunked on
+    /// HTTP/1.1) on the first call, then the buffered body as a chunk (Tornado's `flush`).
+    ///
+    /// # Errors
+    ///
+    /// The client went away (the handler learns it through `on_connection_close` too).
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        let Some(out) = self.out.as_mut() else {
+            return Err(std::io::Error::other("flush() after finish()"));
+        };
+        if !self.head_sent {
+            let headers: Vec<(&str, &str)> = self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            out.start(self.status, &self.reason, headers);
+            self.head_sent = true;
+        }
+        let chunk = self.body.split();
+        let result = out.write(&chunk).await;
+        if result.is_err() {
+            self.peer_closed = true;
+        }
+        result
+    }
+
+    /// Sends the response now (Tornado's `finish`); the lifecycle does it after the verb
+    /// otherwise. Later writes are ignored, and a `prepare` that finishes skips the verb.
+    pub async fn finish(&mut self) {
+        self.finish_response().await;
+    }
+
+    /// Asks for the response to end when the handler method returns, without waiting:
+    /// later writes are ignored and, from `prepare`, the verb is skipped.
+    pub fn finish_later(&mut self) {
+        self.finish_requested = true;
+    }
+
+    pub(crate) async fn finish_response(&mut self) {
+        let Some(mut out) = self.out.take() else {
+            return;
+        };
+        self.finished = true;
+        if self.head_sent {
+            if !self.body.is_empty() && out.write(&self.body.split()).await.is_err() {
+                self.peer_closed = true;
+            }
+            out.finish();
+            return;
+        }
+        self.apply_etag();
+        if self.status == 304 || self.status == 204 || (100..200).contains(&self.status) {
+            self.body.clear();
+        }
+        // A client can only have left meaningfully during a slow handler; checking every
+        // fast request would cost a syscall each.
+        if self.request_time() > Duration::from_millis(10) {
+            self.peer_closed = out.peer_closed();
+        }
+        let headers = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        out.send_parts(self.status, &self.reason, headers, &self.body);
+    }
+
+    /// Tornado's automatic ETag: for a 200 answer to GET or HEAD without an `Etag`, the
+    /// SHA-1 of the body; a matching `If-None-Match` turns the answer into a 304.
+    fn apply_etag(&mut self) {
+        let method = self.request.method();
+        if self.status != 200
+            || !matches!(method, Method::Get | Method::Head)
+            || !self.app.settings.compute_etag
+        {
+            return;
+        }
+        if self.header("Etag").is_none() {
+            let digest = Sha1::digest(&self.body);
+            let mut etag = String::with_capacity(42);
+            etag.push('"');
+            for byte in digest {
+                let _ = write!(etag, "{byte:02x}");
+            }
+            etag.push('"');
+            self.set_header_unchecked("Etag", &etag);
+        }
+        let (Some(etag), Some(wanted)) = (
+            self.header("Etag").map(str::to_owned),
+            self.request_header("If-None-Match"),
+        ) else {
+            return;
+        };
+        if etag_matches(&etag, wanted) {
+            self.set_status(304);
+            for name in [
+                "Content-Type",
+                "Content-Encoding",
+                "Content-Language",
+                "Content-Length",
+            ] {
+                self.clear_header(name);
+            }
+        }
+    }
+
+    fn set_header_unchecked(&mut self, name: &str, value: &str) {
+        self.clear_header(name);
+        self.headers.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+/// `If-None-Match` semantics (RFC 9110 §13.1.2, weak comparison, as Tornado): `*`, or any
+/// listed tag equal to ours ignoring `W/`.
+fn etag_matches(etag: &str, header: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
+    header.trim() == "*"
+        || header
+            .split(',')
+            .any(|tag| tag.trim().trim_start_matches("W/") == ours)
+}
+
+fn checked_header(name: &str, value: String) -> Result<String, HttpError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    let value_ok = value
+        .bytes()
+        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f));
+    if name_ok && value_ok {
+        Ok(value)
+    } else {
+        Err(HttpError::new(500).log(format!("Unsafe header {name:?}: {value:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_is_weak_and_takes_lists() {
+        assert!(etag_matches("\"abc\"", "\"abc\""));
+        assert!(etag_matches("\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"abc\"", "\"x\", \"abc\""));
+        assert!(etag_matches("\"abc\"", "*"));
+        assert!(!etag_matches("\"abc\"", "\"abd\""));
+    }
+
+    #[test]
+    fn header_values_cannot_inject() {
+        assert!(checked_header("X", "a\r\nSet-Cookie: x".into()).is_err());
+        assert!(checked_header("Bad Name", "v".into()).is_err());
+        assert_eq!(
+            checked_header("X-Ok", "v\tw".into()).unwrap_or_default(),
+            "v\tw"
+        );
+    }
+}

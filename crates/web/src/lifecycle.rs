@@ -1,0 +1,179 @@
+//! `RequestHandler`, the hooks a handler implements, and the lifecycle that calls them in
+//! Tornado's order: `set_default_headers`, body parsing, `prepare`, the verb, `finish`,
+//! `on_finish` (Tornado's `RequestHandler._execute`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use typhoon_http1::Method;
+
+use crate::error::{Error, HttpError, Result};
+use crate::handler::Handler;
+
+/// A request handler, Tornado's `RequestHandler` subclass: implement the verbs you serve;
+/// every other verb answers 405, as in Tornado (no automatic HEAD or OPTIONS).
+///
+/// A fresh value is made for each request by the route's factory (the closure given to
+/// [`url`](crate::url), which plays Tornado's `initialize(**kwargs)`), on the shard's
+/// thread, so a handler may hold anything, `Rc` included.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_web::{Handler, RequestHandler, Result};
+///
+/// struct IndexHandler;
+/// impl RequestHandler for IndexHandler {
+///     async fn get(&mut self, h: &mut Handler) -> Result {
+///         h.write("good boy");
+///         Ok(())
+///     }
+/// }
+/// ```
+// Handlers run on one shard and never move between threads, so their futures need no
+// `Send` bound: that is the point of the thread-per-core design.
+#[allow(async_fn_in_trait)]
+pub trait RequestHandler: 'static {
+    /// Runs before the verb (Tornado's `prepare`); finishing the request here (or
+    /// returning `Err(Finish.into())`) skips the verb.
+    async fn prepare(&mut self, _h: &mut Handler) -> Result {
+        Ok(())
+    }
+    /// GET.
+    async fn get(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// POST.
+    async fn post(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// PUT.
+    async fn put(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// DELETE.
+    async fn delete(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// PATCH.
+    async fn patch(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// HEAD.
+    async fn head(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// OPTIONS.
+    async fn options(&mut self, _h: &mut Handler) -> Result {
+        Err(HttpError::new(405).into())
+    }
+    /// Sets headers every response of this handler carries (Tornado's
+    /// `set_default_headers`); also called again before an error page.
+    fn set_default_headers(&mut self, _h: &mut Handler) {}
+    /// Writes the error page for `status` (Tornado's `write_error`). The default is
+    /// Tornado's `<html><title>404: Not Found</title>…` page.
+    fn write_error(&mut self, h: &mut Handler, status: u16) {
+        h.write_default_error_page(status);
+    }
+    /// Replaces the response with the error page for `status` through
+    /// [`write_error`](Self::write_error) (Tornado's `self.send_error(404)`); the response
+    /// is sent when the verb returns. Returning `Err(HttpError::new(404).into())` does the
+    /// same and also stops the verb.
+    fn send_error(&mut self, h: &mut Handler, status: u16)
+    where
+        Self: Sized,
+    {
+        send_error(self, h, status, None);
+    }
+    /// Called after the response was sent (Tornado's `on_finish`): cleanup, metrics.
+    fn on_finish(&mut self, _h: &Handler) {}
+    /// Called when the client closed the connection before the response was complete
+    /// (Tornado's `on_connection_close`); the handler learns it after its verb returns or
+    /// when a `flush` fails.
+    fn on_connection_close(&mut self, _h: &Handler) {}
+}
+
+/// A boxed, shard-local future.
+pub(crate) type LocalFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// [`RequestHandler`] with its type erased, so one route table holds many handler types.
+pub(crate) trait Dispatch {
+    fn run<'a>(&'a mut self, h: &'a mut Handler) -> LocalFuture<'a>;
+}
+
+impl<T: RequestHandler> Dispatch for T {
+    fn run<'a>(&'a mut self, h: &'a mut Handler) -> LocalFuture<'a> {
+        Box::pin(execute(self, h))
+    }
+}
+
+/// Tornado's `_execute`, step by step.
+async fn execute<T: RequestHandler>(handler: &mut T, h: &mut Handler) {
+    handler.set_default_headers(h);
+    let mut result = h.prepare_request();
+    if result.is_ok() {
+        result = handler.prepare(h).await;
+    }
+    if result.is_ok() && !h.is_finished() {
+        result = match h.request().method() {
+            Method::Get => handler.get(h).await,
+            Method::Post => handler.post(h).await,
+            Method::Put => handler.put(h).await,
+            Method::Delete => handler.delete(h).await,
+            Method::Patch => handler.patch(h).await,
+            Method::Head => handler.head(h).await,
+            Method::Options => handler.options(h).await,
+            Method::Trace => Err(HttpError::new(405).into()),
+        };
+    }
+    match result {
+        Ok(()) | Err(Error::Finish) => {}
+        Err(Error::Http(err)) => {
+            if let Some(message) = &err.log_message {
+                log::warn!(
+                    "{} {} ({}): {message}",
+                    err.status,
+                    h.request_summary(),
+                    h.remote_ip()
+                );
+            }
+            send_error(handler, h, err.status, err.reason.as_deref());
+        }
+        Err(Error::Internal(err)) => {
+            log::error!(
+                "Uncaught exception {} ({}): {err}",
+                h.request_summary(),
+                h.remote_ip()
+            );
+            send_error(handler, h, 500, None);
+        }
+    }
+    h.finish_response().await;
+    if h.peer_closed() {
+        handler.on_connection_close(h);
+    }
+    h.log_request();
+    handler.on_finish(h);
+}
+
+/// Tornado's `send_error`: a fresh response with the error page, unless the head is
+/// already on the wire (then the error is only logged and the response ends).
+pub(crate) fn send_error<T: RequestHandler>(
+    handler: &mut T,
+    h: &mut Handler,
+    status: u16,
+    reason: Option<&str>,
+) {
+    if h.head_sent() {
+        log::error!("Cannot send error response after headers written");
+        return;
+    }
+    h.reopen();
+    h.clear();
+    handler.set_default_headers(h);
+    match reason {
+        Some(reason) => h.set_status_reason(status, reason),
+        None => h.set_status(status),
+    }
+    handler.write_error(h, status);
+}

@@ -1,0 +1,52 @@
+//! Application settings (Tornado's `Application(**settings)`), the ones this layer reads.
+
+use std::net::IpAddr;
+
+use crate::arguments::BodyLimits;
+use crate::cookies::Secret;
+
+/// Settings shared by every handler of an [`Application`](crate::Application).
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_web::Settings;
+///
+/// let settings = Settings { xheaders: true, ..Settings::default() }.cookie_secret("61oETzKX");
+/// assert!(settings.cookie_secret.is_some());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Key for signed cookies (Tornado's `cookie_secret`; a dict + `key_version` is
+    /// `Secret::Versioned`).
+    pub cookie_secret: Option<Secret>,
+    /// Trust `X-Real-Ip`/`X-Forwarded-For`/`X-Scheme`/`X-Forwarded-Proto` (behind a proxy).
+    pub xheaders: bool,
+    /// Proxies skipped when reading `X-Forwarded-For` from the right.
+    pub trusted_downstream: Vec<IpAddr>,
+    /// Add an ETag to 200 answers to GET/HEAD and answer a matching `If-None-Match` with
+    /// 304 (Tornado's default `compute_etag`).
+    pub compute_etag: bool,
+    /// Multipart limits (parts, part header size).
+    pub body_limits: BodyLimits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            cookie_secret: None,
+            xheaders: false,
+            trusted_downstream: Vec::new(),
+            compute_etag: true,
+            body_limits: BodyLimits::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Sets a single `cookie_secret`.
+    pub fn cookie_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.cookie_secret = Some(Secret::Single(secret.as_ref().to_vec()));
+        self
+    }
+}
