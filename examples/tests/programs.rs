@@ -1,115 +1,16 @@
 //! The example programs as a user runs them: real processes, real ports, real signals.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// `target/<profile>/examples/<name>`: cargo builds a package's examples before its tests.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        dir.exists(),
-        "{} is missing: run `cargo build --examples`",
-        dir.display()
-    );
-    dir
-}
-
-/// A running example; its stderr lines arrive on a channel.
-struct Program {
-    child: Child,
-    lines: Receiver<String>,
-}
-
-impl Program {
-    fn spawn(name: &str, args: &[&str]) -> Program {
-        let mut child = Command::new(example(name))
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Program { child, lines }
-    }
-
-    /// Waits for `shards` "listening on" lines; returns them.
-    fn wait_listening(&self, shards: usize) -> Vec<String> {
-        let mut found = Vec::new();
-        while found.len() < shards {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .expect("the program logs its shards");
-            if line.contains("listening on") {
-                found.push(line);
-            }
-        }
-        found
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the program did not exit within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The port from a line like `shard 0 on CPU 0 listening on 0.0.0.0:8888, [::]:8888`.
-fn port_of(line: &str) -> u16 {
-    let addrs = line.split("listening on ").nth(1).unwrap();
-    addrs
-        .split(", ")
-        .next()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+use support::{example, port_of, Program};
 
 fn get(port: u16) -> (u16, String, Vec<(String, String)>) {
     let response = ureq::get(&format!("http://127.0.0.1:{port}/"))
