@@ -1,4 +1,5 @@
 //! The web_tour example answers every route of issue 3 exactly as listed, as a user runs it.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
