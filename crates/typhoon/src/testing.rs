@@ -173,8 +173,11 @@ impl TestRequest<'_> {
         };
         let status = response.status();
         let reason = response.status_text().to_owned();
-        let headers = response
-            .headers_names()
+        // ureq lists a name once per header line: keep each name once, in order.
+        let mut names = response.headers_names();
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|name| seen.insert(name.to_ascii_lowercase()));
+        let headers = names
             .into_iter()
             .flat_map(|name| {
                 response

@@ -117,13 +117,18 @@ impl Application {
         HttpServer::new(self.clone()).listen(port)
     }
 
+    /// The first route matching `path` in the host tables matching `host`, in order: a
+    /// table without a match falls through to the next (Tornado's `RuleRouter`).
     fn find(&self, host: &str, path: &str) -> Option<(&Route, Captures)> {
         let host = host_name(host);
-        let rules = self.hosts.iter().find(|h| h.pattern.is_match(&host))?;
-        rules
-            .routes
+        self.hosts
             .iter()
-            .find_map(|route| route.captures(path).map(|caps| (route, caps)))
+            .filter(|h| h.pattern.is_match(&host))
+            .find_map(|h| {
+                h.routes
+                    .iter()
+                    .find_map(|route| route.captures(path).map(|caps| (route, caps)))
+            })
     }
 }
 

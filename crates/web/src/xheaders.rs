@@ -22,21 +22,25 @@ pub(crate) fn client(
             .header(name)
             .and_then(|v| std::str::from_utf8(v).ok())
     };
-    let forwarded = header("X-Forwarded-For").and_then(|list| {
-        list.split(',')
-            .map(str::trim)
-            .rev()
-            .filter_map(|hop| hop.parse::<IpAddr>().ok())
-            .find(|ip| !settings.trusted_downstream.contains(ip))
-    });
-    let ip = header("X-Real-Ip")
-        .and_then(|v| v.trim().parse().ok())
-        .or(forwarded)
-        .unwrap_or(peer);
-    let scheme = header("X-Scheme")
-        .or_else(|| header("X-Forwarded-Proto").and_then(|v| v.rsplit(',').next()));
-    let protocol = match scheme.map(str::trim) {
-        Some(s) if s.eq_ignore_ascii_case("https") => "https",
+    // As Tornado: the rightmost X-Forwarded-For hop that is not a trusted proxy (the
+    // leftmost when all are), overridden by X-Real-Ip, used only if it is a valid IP.
+    let mut candidate = None;
+    if let Some(list) = header("X-Forwarded-For") {
+        for hop in list.rsplit(',').map(str::trim) {
+            candidate = Some(hop);
+            if !hop
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| settings.trusted_downstream.contains(&ip))
+            {
+                break;
+            }
+        }
+    }
+    let candidate = header("X-Real-Ip").map(str::trim).or(candidate);
+    let ip = candidate.and_then(|c| c.parse().ok()).unwrap_or(peer);
+    let scheme = header("X-Scheme").or_else(|| header("X-Forwarded-Proto"));
+    let protocol = match scheme.and_then(|s| s.rsplit(',').next()).map(str::trim) {
+        Some("https") => "https",
         _ => "http",
     };
     (ip, protocol)
