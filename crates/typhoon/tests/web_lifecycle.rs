@@ -44,7 +44,10 @@ fn a_client_that_leaves_mid_request_triggers_on_connection_close() {
     let closed = Arc::new(AtomicUsize::new(0));
     let finished = Arc::new(AtomicUsize::new(0));
     let (c, f) = (closed.clone(), finished.clone());
-    let server = TestServer::start(Application::new(vec![url(r"/slow", move || Slow { closed: c.clone(), finished: f.clone() })]));
+    let server = TestServer::start(Application::new(vec![url(r"/slow", move || Slow {
+        closed: c.clone(),
+        finished: f.clone(),
+    })]));
 
     // A client that stays: no on_connection_close.
     assert_eq!(server.fetch("/slow").text(), "too late");
@@ -53,9 +56,19 @@ fn a_client_that_leaves_mid_request_triggers_on_connection_close() {
 
     // A client that sends its request and leaves at once.
     let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-    stream.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     drop(stream);
     assert!(wait_for(&finished, 2), "the second request finished");
-    assert_eq!(closed.load(Ordering::SeqCst), 1, "on_connection_close ran once");
-    assert_eq!(server.fetch("/slow").status, 200, "the server keeps serving");
+    assert_eq!(
+        closed.load(Ordering::SeqCst),
+        1,
+        "on_connection_close ran once"
+    );
+    assert_eq!(
+        server.fetch("/slow").status,
+        200,
+        "the server keeps serving"
+    );
 }
