@@ -76,7 +76,7 @@ impl HttpError {
 /// struct Gate;
 /// impl RequestHandler for Gate {
 ///     async fn prepare(&mut self, h: &mut Handler) -> Result {
-///         if h.get_query_argument("closed").is_some() {
+///         if h.get_query_argument("closed").is_ok() {
 ///             h.set_status(503);
 ///             h.write("closed for maintenance");
 ///             return Err(Finish.into());

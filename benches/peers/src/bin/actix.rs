@@ -1,0 +1,21 @@
+//! actix-web 4 hello: one worker, `GET /` → 200 `good boy`.
+use actix_web::{web, App, HttpResponse, HttpServer};
+
+async fn index() -> HttpResponse {
+    HttpResponse::Ok().body(typhoon_bench_peers::BODY)
+}
+
+fn main() -> std::io::Result<()> {
+    let port = typhoon_bench_peers::port_arg();
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(|| App::new().route("/", web::get().to(index)))
+            .workers(1)
+            .backlog(4096)
+            .max_connections(100_000)
+            .disable_signals()
+            .bind(("127.0.0.1", port))?;
+        let bound = server.addrs()[0].port();
+        typhoon_bench_peers::announce(bound);
+        server.run().await
+    })
+}
