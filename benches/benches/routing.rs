@@ -41,8 +41,16 @@ fn first_match<'a>(routes: &'a [Route], path: &str) -> Option<&'a Route> {
 fn routing(c: &mut Criterion) {
     let routes = table();
     let mut group = c.benchmark_group("route_match");
-    for path in ["/hello", "/user/42", "/post/typhoon-is-fast", "/json", "/no/such/page"] {
-        group.bench_function(path, |b| b.iter(|| first_match(black_box(&routes), black_box(path)).is_some()));
+    for path in [
+        "/hello",
+        "/user/42",
+        "/post/typhoon-is-fast",
+        "/json",
+        "/no/such/page",
+    ] {
+        group.bench_function(path, |b| {
+            b.iter(|| first_match(black_box(&routes), black_box(path)).is_some())
+        });
     }
     group.finish();
 }

@@ -22,7 +22,11 @@ use crate::service::{ConnInfo, Service};
 use crate::state::{ConnGuard, ShardState};
 
 /// Bytes reserved for each read: one typical request batch.
-const READ_CHUNK: usize = 8 * 1024;
+const READ_CHUNK: usize = crate::pool::BUFFER_SIZE;
+/// How long an idle keep-alive connection keeps its read buffer before giving it back to
+/// the shard's pool and waiting for its next request without one. A loaded client sends
+/// its next request well within it (wrk at 50k req/s over 64 connections: every ~1.3 ms).
+const IDLE_PARK: Duration = Duration::from_millis(5);
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
 const FLUSH_AT: usize = 64 * 1024;
@@ -55,14 +59,15 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
     let guard = state.register(stream.as_raw_fd());
     let io = ConnIo {
         stream,
-        wbuf: BytesMut::with_capacity(READ_CHUNK),
+        // No buffers yet: they come from the shard's pool once bytes arrive.
+        wbuf: BytesMut::new(),
         keep_alive: true,
         write_timeout: state.config.write_timeout,
         panicked: false,
     };
     let mut conn = Conn {
         decoder: Decoder::new(state.config.limits),
-        rbuf: BytesMut::with_capacity(READ_CHUNK),
+        rbuf: BytesMut::new(),
         io: Rc::new(RefCell::new(io)),
         head_started: None,
         body_started: None,
@@ -73,6 +78,7 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
     if let Err(e) = conn.run(&guard).await {
         log::debug!("connection from {remote} ended: {e}");
     }
+    conn.release_buffers();
     // Unregister before the stream (and its fd) is dropped: shutdown-on-stop must never
     // touch a reused fd.
     drop(guard);
@@ -110,11 +116,15 @@ impl<S: Service> Conn<S> {
             }
             guard.slot.set_idle(phase == Phase::Idle);
             let deadline = self.deadline(phase);
-            let read = self
-                .io
-                .borrow_mut()
-                .read_before(&mut self.rbuf, deadline, READ_CHUNK)
-                .await;
+            let read = if phase == Phase::Idle {
+                self.read_idle(deadline).await
+            } else {
+                self.acquire_buffers();
+                self.io
+                    .borrow_mut()
+                    .read_before(&mut self.rbuf, deadline, READ_CHUNK)
+                    .await
+            };
             guard.slot.set_idle(false);
             match read? {
                 Some(0) => return Ok(()), // the client closed
@@ -122,6 +132,55 @@ impl<S: Service> Conn<S> {
                 None if phase == Phase::Idle => return Ok(()),
                 None => return self.time_out(phase).await,
             }
+        }
+    }
+
+    /// Waits for the next request of a keep-alive connection. A busy client sends it at
+    /// once, so the buffers are kept for a moment; after that they go back to the shard's
+    /// pool and the wait goes on holding none (a one-byte peek), so idle connections cost
+    /// almost no memory.
+    async fn read_idle(&mut self, deadline: Instant) -> io::Result<Option<usize>> {
+        if self.rbuf.capacity() > 0 {
+            let quick = deadline.min(Instant::now() + IDLE_PARK);
+            let read = self
+                .io
+                .borrow_mut()
+                .read_before(&mut self.rbuf, quick, READ_CHUNK)
+                .await?;
+            if read.is_some() || quick == deadline {
+                return Ok(read);
+            }
+            self.release_buffers();
+        }
+        if !self.io.borrow_mut().readable_before(deadline).await? {
+            return Ok(None);
+        }
+        self.acquire_buffers();
+        self.io
+            .borrow_mut()
+            .read_before(&mut self.rbuf, deadline, READ_CHUNK)
+            .await
+    }
+
+    /// Takes buffers from the shard's pool for a connection that has none.
+    fn acquire_buffers(&mut self) {
+        if self.rbuf.capacity() == 0 {
+            self.rbuf = self.state.buffers.take();
+        }
+        let mut io = self.io.borrow_mut();
+        if io.wbuf.capacity() == 0 {
+            io.wbuf = self.state.buffers.take();
+        }
+    }
+
+    /// Gives empty buffers back to the shard's pool (bytes still pending are kept).
+    fn release_buffers(&mut self) {
+        if self.rbuf.is_empty() {
+            self.state.buffers.put(std::mem::take(&mut self.rbuf));
+        }
+        let mut io = self.io.borrow_mut();
+        if io.wbuf.is_empty() {
+            self.state.buffers.put(std::mem::take(&mut io.wbuf));
         }
     }
 

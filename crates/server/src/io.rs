@@ -81,6 +81,25 @@ impl ConnIo {
         result
     }
 
+    /// Waits until the socket has bytes to read (or end-of-file) without holding a
+    /// buffer: a one-byte peek. `Ok(false)` when `deadline` passed first.
+    pub async fn readable_before(&mut self, deadline: Instant) -> io::Result<bool> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let mut byte = [0u8; 1];
+        let peek = async {
+            self.stream
+                .peek(&mut byte)
+                .await
+                .map(|_| true)
+                .map_err(io::Error::from)
+        };
+        let timer = async {
+            Timer::new(wait).await;
+            Ok(false)
+        };
+        peek.or(timer).await
+    }
+
     /// Half-closes, then reads and discards for a short while so the last response
     /// survives: unread request bytes would otherwise turn our FIN into an RST that
     /// destroys it (robustness C4, nginx's lingering close).

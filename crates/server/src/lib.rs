@@ -30,7 +30,8 @@
 //! - `shard`: one shard's executor, accept loops and drain.
 //! - `conn`: the connection driver (read, decode, call, one write per batch).
 //! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side.
-//! - `state`: shard-local state (stop flag, connection registry, Date cache).
+//! - `state`: shard-local state (stop flag, connection registry, Date cache);
+//!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
 //! - `listener`: socket2 listeners, the port-in-use probe.
 //! - `cpus`: the affinity mask and pinning; `uring`: the io_uring availability check.
@@ -46,6 +47,7 @@ mod io;
 mod ioloop;
 mod launch;
 mod listener;
+mod pool;
 mod responder;
 mod server;
 mod service;

@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use typhoon_http1::DateCache;
 
 use crate::config::ServerConfig;
+use crate::pool::BufferPool;
 use crate::service::ShardInfo;
 
 /// One connection as the shard sees it: its fd (to shut it down on stop) and whether it is
@@ -33,6 +34,8 @@ impl ConnSlot {
 /// State shared by the tasks of one shard.
 pub(crate) struct ShardState {
     pub info: ShardInfo,
+    /// Connection buffers not in use.
+    pub buffers: BufferPool,
     pub config: std::sync::Arc<ServerConfig>,
     pub date: RefCell<DateCache>,
     stopping: Cell<bool>,
@@ -45,6 +48,7 @@ impl ShardState {
     pub fn new(info: ShardInfo, config: std::sync::Arc<ServerConfig>) -> Self {
         Self {
             info,
+            buffers: BufferPool::default(),
             config,
             date: RefCell::new(DateCache::new(SystemTime::now())),
             stopping: Cell::new(false),
