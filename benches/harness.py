@@ -30,6 +30,8 @@ import pwd
 import grp
 import re
 import resource
+import select
+import shlex
 import shutil
 import signal
 import socket
@@ -37,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -439,8 +442,6 @@ def idle_memory(procs: Procs, port: int, n: int, sid: int, logdir: Path) -> dict
     try:
         line = b""
         deadline = time.monotonic() + 120
-        import select
-
         while time.monotonic() < deadline:
             ready, _, _ = select.select([p.stdout], [], [], 1.0)
             if ready:
@@ -670,14 +671,26 @@ def git_commit() -> str:
     try:
         c = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "crates", "examples", "Cargo.toml", "Cargo.lock"],
-                               capture_output=True, text=True).stdout.strip()
-        return c + (" + uncommitted changes in crates/ or examples/" if dirty else "")
+                               capture_output=True, text=True).stdout.split("\n")
+        paths = [line[3:] for line in dirty if line.strip()]
+        if not paths:
+            return c
+        shown = ", ".join(paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
+        return f"{c} + uncommitted changes ({shown})"
     except OSError:
         return "unknown"
 
 
+def run_mode(args) -> str:
+    if args.quick:
+        return "quick"
+    if args.reps >= 3 and args.duration >= 5 and args.idle_conns >= 10000 and args.conns == 64:
+        return "full"
+    return "custom"
+
+
 def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok) -> str:
-    mode = "quick" if args.quick else "full"
+    mode = run_mode(args)
     pv = peer_versions()
     quiet = sum(r.get("quiet_warnings", 0) for r in runs)
     nruns = sum(1 for r in runs for k in ("keepalive", "pipelined") if k in r)
@@ -713,11 +726,11 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
         "Commands (PORT: a free port picked per run; every server a fresh process per repetition):",
         "",
         "```sh",
-        "scripts/bench.sh" + (" --quick" if args.quick else ""),
+        " ".join(["scripts/bench.sh"] + [shlex.quote(a) for a in sys.argv[1:]]),
         "# servers, each pinned to CPU 0:",
         "RUST_LOG=warn taskset -c 0 target/release/examples/hello --port PORT",
-        "taskset -c 0 benches/peers/target/release/actix --port PORT          # 1 worker",
-        "taskset -c 0 benches/peers/target/release/hyper --port PORT          # tokio current_thread",
+        "taskset -c 0 benches/peers/target/release/actix --port PORT          # 1 worker, TCP_NODELAY on",
+        "taskset -c 0 benches/peers/target/release/hyper --port PORT          # current_thread, TCP_NODELAY on",
         "taskset -c 0 benches/peers/target/release/may_minihttp --port PORT   # 1 may worker, TCP_NODELAY on",
         "taskset -c 0 nginx -p DIR -c DIR/nginx.conf -e stderr                # generated config, see below",
         "taskset -c 0 python3 benches/peers/tornado_hello.py --port PORT",
@@ -744,7 +757,7 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
         f"{args.quiet_timeout:.0f} s): {quiet} of {nruns} runs started without it.",
         "- Settings: Typhoon with `RUST_LOG=warn` (no access line per request, as nginx `access_log off` and "
         "Tornado without logging set up); hyper with TCP_NODELAY and `http1::Builder::pipeline_flush(true)`; "
-        "actix-web with its defaults (1 worker; it sets TCP_NODELAY itself); may-minihttp with "
+        "actix-web with 1 worker and `tcp_nodelay(true)`; may-minihttp with "
         "`may::config().set_workers(1)` and TCP_NODELAY on (set on its listening socket, inherited by the "
         "accepted ones; `--no-nodelay` runs it without); nginx `worker_processes 1; daemon off; access_log off; "
         "keepalive_requests 100000000; keepalive_timeout 300s; worker_connections 65536; "
@@ -754,7 +767,23 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
     if errors:
         parts += ["", "Rejected runs:", ""] + errors
     parts += ["", MARK_END]
-    return "\n".join(parts)
+    return "\n".join(wrap_md(parts))
+
+
+def wrap_md(lines: list[str], width: int = 92) -> list[str]:
+    """Wraps prose and bullet lines (not tables, code or markers) like the rest of the file."""
+    out, code = [], False
+    for line in lines:
+        for sub in line.split("\n"):
+            if sub.startswith("```"):
+                code = not code
+            if code or sub.startswith(("|", "<!--", "!", "#", "```")) or len(sub) <= width:
+                out.append(sub)
+            elif sub.startswith("- "):
+                out += textwrap.wrap(sub, width, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False)
+            else:
+                out += textwrap.wrap(sub, width, break_on_hyphens=False, break_long_words=False)
+    return out
 
 
 def write_benchmarks_md(path: Path, section: str) -> None:
@@ -784,6 +813,7 @@ def chart(summary: dict, names: list[str], path: Path, title: str) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         log("matplotlib not installed: no chart (pip install matplotlib)")
         return False
@@ -793,15 +823,20 @@ def chart(summary: dict, names: list[str], path: Path, title: str) -> bool:
     labels = [SHORT[n] for n in shown]
     colors = ["#d62728" if n == "typhoon" else "#1f77b4" for n in shown]
     panels = [
-        ("keep-alive requests/s (wrk -c64)", [summary[n]["rps"] for n in shown], "{:,.0f}"),
-        ("pipelined ×16 requests/s", [summary[n]["pipe_rps"] for n in shown], "{:,.0f}"),
-        ("server CPU µs per request (keep-alive, lower is better)", [summary[n]["cpu_us"] for n in shown], "{:.2f}"),
+        ("keep-alive requests/s (wrk -c64)", [summary[n]["rps"] for n in shown], "{:,.0f}", False),
+        ("pipelined ×16 requests/s", [summary[n]["pipe_rps"] for n in shown], "{:,.0f}", False),
+        ("server CPU µs per request, keep-alive\n(lower is better; log scale)",
+         [summary[n]["cpu_us"] for n in shown], "{:.2f}", True),
     ]
     fig, axes = plt.subplots(1, 3, figsize=(16, 5.2))
-    for ax, (ttl, vals, fmt) in zip(axes, panels):
+    for ax, (ttl, vals, fmt, logy) in zip(axes, panels):
         v = [x if x is not None else 0 for x in vals]
         bars = ax.bar(labels, v, color=colors)
-        ax.set_yscale("log")
+        if logy:
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=1)
+        else:
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.set_title(ttl, fontsize=11)
         ax.tick_params(axis="x", rotation=30)
         for b, x in zip(bars, vals):
@@ -882,10 +917,10 @@ def main() -> int:
     def on_term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_term)
     info = machine_info()
-    log(f"{'quick' if args.quick else 'full'} run: {len(names)} servers × {args.reps} repetitions, "
+    log(f"{run_mode(args)} run: {len(names)} servers × {args.reps} repetitions, "
         f"wrk -t1 -c{args.conns} -d{args.duration}s, {args.idle_conns} idle connections; "
         f"{info['cpu']}, {info['cores']} cores, Linux {info['kernel']}")
     runs: list[dict] = []

@@ -11,12 +11,16 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
 async fn hello(_req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(typhoon_bench_peers::BODY.as_bytes()))))
+    Ok(Response::new(Full::new(Bytes::from_static(
+        typhoon_bench_peers::BODY.as_bytes(),
+    ))))
 }
 
 fn main() -> std::io::Result<()> {
     let port = typhoon_bench_peers::port_arg();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         typhoon_bench_peers::announce(listener.local_addr()?.port());

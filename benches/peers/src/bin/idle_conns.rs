@@ -10,7 +10,9 @@ const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 /// Reads one HTTP/1.1 response (headers + Content-Length body) and checks it.
@@ -22,11 +24,18 @@ fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<()> {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
             let len: usize = head
                 .lines()
-                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .find_map(|l| {
+                    l.strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
                 .ok_or_else(|| io::Error::other("no Content-Length"))?;
             if buf.len() >= end + 4 + len {
-                if !head.starts_with("http/1.1 200") || &buf[end + 4..end + 4 + len] != b"good boy" {
-                    return Err(io::Error::other(format!("bad answer: {:?}", String::from_utf8_lossy(buf))));
+                if !head.starts_with("http/1.1 200") || &buf[end + 4..end + 4 + len] != b"good boy"
+                {
+                    return Err(io::Error::other(format!(
+                        "bad answer: {:?}",
+                        String::from_utf8_lossy(buf)
+                    )));
                 }
                 return Ok(());
             }
@@ -40,8 +49,12 @@ fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<()> {
 }
 
 fn main() -> io::Result<()> {
-    let port: u16 = arg("--port").and_then(|v| v.parse().ok()).expect("--port PORT");
-    let n: usize = arg("--conns").and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let port: u16 = arg("--port")
+        .and_then(|v| v.parse().ok())
+        .expect("--port PORT");
+    let n: usize = arg("--conns")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let batch = 256;
     let mut conns: Vec<TcpStream> = Vec::with_capacity(n);
     let mut buf = Vec::with_capacity(4096);

@@ -22,12 +22,21 @@ impl HttpService for Hello {
 /// The listening TCP socket of this process: (fd, port).
 fn find_listener() -> Option<(RawFd, u16)> {
     for entry in std::fs::read_dir("/proc/self/fd").ok()? {
-        let fd: RawFd = match entry.ok()?.file_name().to_str().and_then(|s| s.parse().ok()) {
+        let fd: RawFd = match entry
+            .ok()?
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse().ok())
+        {
             Some(fd) => fd,
             None => continue,
         };
         // SAFETY: borrowed for the duration of the calls only; never closed here.
-        let sock = unsafe { std::mem::ManuallyDrop::new(<socket2::Socket as std::os::fd::FromRawFd>::from_raw_fd(fd)) };
+        let sock = unsafe {
+            std::mem::ManuallyDrop::new(<socket2::Socket as std::os::fd::FromRawFd>::from_raw_fd(
+                fd,
+            ))
+        };
         let listening = sock.is_listener().unwrap_or(false);
         if !listening {
             continue;
@@ -47,10 +56,17 @@ fn main() -> io::Result<()> {
     let (fd, bound) = find_listener().expect("may-minihttp's listening socket");
     if nodelay {
         // SAFETY: as above.
-        let sock = unsafe { std::mem::ManuallyDrop::new(<socket2::Socket as std::os::fd::FromRawFd>::from_raw_fd(fd)) };
+        let sock = unsafe {
+            std::mem::ManuallyDrop::new(<socket2::Socket as std::os::fd::FromRawFd>::from_raw_fd(
+                fd,
+            ))
+        };
         sock.set_nodelay(true)?;
     }
-    eprintln!("may-minihttp: TCP_NODELAY {}", if nodelay { "on" } else { "off" });
+    eprintln!(
+        "may-minihttp: TCP_NODELAY {}",
+        if nodelay { "on" } else { "off" }
+    );
     typhoon_bench_peers::announce(bound);
     server.join().ok();
     Ok(())
