@@ -1,7 +1,6 @@
 //! Building the response: body, status, headers, cookies, redirects, errors, streaming
 //! with `flush`, and `finish` (Content-Length, or chunks after a flush; automatic ETag).
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -291,10 +290,13 @@ impl Handler {
         }
         if self.header("Etag").is_none() {
             let digest = Sha1::digest(&self.body);
+            // By hand: `write!("{:02x}")` per byte was 10% of a pipelined hello profile.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
             let mut etag = String::with_capacity(42);
             etag.push('"');
             for byte in digest {
-                let _ = write!(etag, "{byte:02x}");
+                etag.push(HEX[usize::from(byte >> 4)] as char);
+                etag.push(HEX[usize::from(byte & 0xf)] as char);
             }
             etag.push('"');
             self.set_header_unchecked("Etag", &etag);
