@@ -42,17 +42,17 @@ pub struct Application {
 
 #[derive(Clone, Debug)]
 struct HostRules {
-    pattern: Regex,
+    /// `None` for the catch-all table (`.*`), which needs no host at all.
+    pattern: Option<Regex>,
     routes: Vec<Route>,
 }
 
 impl Application {
     /// An application with `routes` for every host, tried in order.
     pub fn new(routes: Vec<Route>) -> Self {
-        let any = host_regex(".*");
         Self {
             hosts: vec![HostRules {
-                pattern: any,
+                pattern: None,
                 routes,
             }],
             default_handler: None,
@@ -83,7 +83,7 @@ impl Application {
         self.hosts.insert(
             at,
             HostRules {
-                pattern: host_regex(host_pattern),
+                pattern: Some(host_regex(host_pattern)),
                 routes,
             },
         );
@@ -120,10 +120,15 @@ impl Application {
     /// The first route matching `path` in the host tables matching `host`, in order: a
     /// table without a match falls through to the next (Tornado's `RuleRouter`).
     fn find(&self, host: &str, path: &str) -> Option<(&Route, Captures)> {
-        let host = host_name(host);
+        // Only host tables need the host name: most applications have none.
+        let host = if self.hosts.len() > 1 {
+            host_name(host)
+        } else {
+            String::new()
+        };
         self.hosts
             .iter()
-            .filter(|h| h.pattern.is_match(&host))
+            .filter(|h| h.pattern.as_ref().is_none_or(|p| p.is_match(&host)))
             .find_map(|h| {
                 h.routes
                     .iter()

@@ -16,6 +16,9 @@ type MakeHandler = Arc<dyn Fn() -> Box<dyn Dispatch> + Send + Sync>;
 pub struct Route {
     pattern: String,
     regex: Regex,
+    /// The whole pattern when it has no regex syntax (`/hello`): matched by comparison,
+    /// without running the regex.
+    literal: Option<String>,
     make: MakeHandler,
     name: Option<String>,
 }
@@ -72,9 +75,15 @@ where
     };
     let regex = Regex::new(&format!(r"\A(?:{anchored})"))
         .unwrap_or_else(|e| panic!("invalid route pattern {pattern:?}: {e}"));
+    let bare = pattern.strip_suffix('$').unwrap_or(pattern);
+    const SYNTAX: [char; 14] = [
+        '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+    ];
+    let literal = (!bare.contains(SYNTAX)).then(|| bare.to_owned());
     Route {
         pattern: pattern.to_owned(),
         regex,
+        literal,
         make: Arc::new(move || Box::new(make())),
         name: None,
     }
@@ -108,6 +117,13 @@ impl Route {
     /// What `path` captures, if it matches. As in Tornado, named groups go to `kwargs`
     /// and, when there are any, positional groups are not passed.
     pub fn captures(&self, path: &str) -> Option<Captures> {
+        if let Some(literal) = &self.literal {
+            return (path == literal).then(Captures::default);
+        }
+        if self.regex.captures_len() == 1 {
+            // No groups: a match test allocates nothing.
+            return self.regex.is_match(path).then(Captures::default);
+        }
         let caps = self.regex.captures(path)?;
         let mut out = Captures::default();
         let named: Vec<&str> = self.regex.capture_names().flatten().collect();
@@ -222,6 +238,20 @@ mod tests {
             "as in Tornado, only the last branch is anchored"
         );
         assert!(alt.captures("/bc").is_none());
+    }
+
+    #[test]
+    fn literal_patterns_compare_exactly() {
+        let r = url(r"/hello", || Nop);
+        assert!(r.literal.is_some());
+        assert!(r.captures("/hello").is_some());
+        assert!(r.captures("/hello/").is_none());
+        assert!(r.captures("/hell").is_none());
+        assert!(
+            url(r"/a.b", || Nop).literal.is_none(),
+            "`.` is regex syntax"
+        );
+        assert!(url(r"/x$", || Nop).captures("/x").is_some());
     }
 
     #[test]

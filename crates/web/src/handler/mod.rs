@@ -4,6 +4,7 @@
 mod input;
 mod output;
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -49,7 +50,8 @@ pub struct Handler {
     files: Vec<(String, FileUpload)>,
     status: u16,
     reason: String,
-    headers: Vec<(String, String)>,
+    /// Response headers; names and the common values are static (no allocation).
+    headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     body: BytesMut,
     /// The head went out (a `flush`): later output is body chunks only.
     head_sent: bool,

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 use typhoon_http1::Method;
@@ -72,7 +74,7 @@ impl Handler {
     /// would let a value inject headers (Tornado's "Unsafe header value").
     pub fn set_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
         let value = checked_header(name, value.to_string())?;
-        self.set_header_unchecked(name, &value);
+        self.set_header_unchecked(name.to_owned(), value);
         Ok(())
     }
 
@@ -83,7 +85,8 @@ impl Handler {
     /// As [`set_header`](Self::set_header).
     pub fn add_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
         let value = checked_header(name, value.to_string())?;
-        self.headers.push((name.to_owned(), value));
+        self.headers
+            .push((Cow::Owned(name.to_owned()), Cow::Owned(value)));
         Ok(())
     }
 
@@ -97,7 +100,7 @@ impl Handler {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Resets status, headers and body to their defaults (Tornado's `clear`): 200 and
@@ -107,7 +110,7 @@ impl Handler {
         self.reason.clear();
         self.headers.clear();
         self.headers
-            .push(("Content-Type".to_owned(), HTML.to_owned()));
+            .push((Cow::Borrowed("Content-Type"), Cow::Borrowed(HTML)));
         self.body.clear();
     }
 
@@ -159,7 +162,8 @@ impl Handler {
     ) -> Result<(), HttpError> {
         let header = format_set_cookie(name, value, options, SystemTime::now())
             .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
-        self.headers.push(("Set-Cookie".to_owned(), header));
+        self.headers
+            .push((Cow::Borrowed("Set-Cookie"), Cow::Owned(header)));
         Ok(())
     }
 
@@ -171,7 +175,8 @@ impl Handler {
     pub fn clear_cookie(&mut self, name: &str, options: &CookieOptions) -> Result<(), HttpError> {
         let header = format_clear_cookie(name, options, SystemTime::now())
             .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
-        self.headers.push(("Set-Cookie".to_owned(), header));
+        self.headers
+            .push((Cow::Borrowed("Set-Cookie"), Cow::Owned(header)));
         Ok(())
     }
 
@@ -228,7 +233,7 @@ impl Handler {
             let headers: Vec<(&str, &str)> = self
                 .headers
                 .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .map(|(n, v)| (n.as_ref(), v.as_ref()))
                 .collect();
             out.start(self.status, &self.reason, headers);
             self.head_sent = true;
@@ -274,7 +279,7 @@ impl Handler {
         if self.request_time() > Duration::from_millis(10) {
             self.peer_closed = out.peer_closed();
         }
-        let headers = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        let headers = self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()));
         out.send_parts(self.status, &self.reason, headers, &self.body);
     }
 
@@ -299,7 +304,7 @@ impl Handler {
                 etag.push(HEX[usize::from(byte & 0xf)] as char);
             }
             etag.push('"');
-            self.set_header_unchecked("Etag", &etag);
+            self.set_header_unchecked("Etag", etag);
         }
         let (Some(etag), Some(wanted)) = (
             self.header("Etag").map(str::to_owned),
@@ -320,9 +325,14 @@ impl Handler {
         }
     }
 
-    fn set_header_unchecked(&mut self, name: &str, value: &str) {
-        self.clear_header(name);
-        self.headers.push((name.to_owned(), value.to_owned()));
+    fn set_header_unchecked(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) {
+        let name = name.into();
+        self.clear_header(&name);
+        self.headers.push((name, value.into()));
     }
 }
 
