@@ -329,7 +329,7 @@ fn lookup_charset(name: &str) -> Option<Charset> {
 
 /// `collapse_rfc2231_value` for an extended value: the text's characters
 /// become bytes (`raw-unicode-escape`: U+0000–U+00FF as themselves, others
-/// as `\uXXXX` / `\UXXXXXXXX`), which are decoded with the charset and
+/// as `\u` + 4 or `\U` + 8 hex digits), which are decoded with the charset and
 /// `errors="replace"`; an unknown charset gives `email_unquote(text)`.
 fn collapse_extended(charset: &str, text: &str) -> String {
     let Some(cs) = lookup_charset(charset) else {
