@@ -214,7 +214,7 @@ pub(crate) fn parse_head(
     };
 
     let mut fields = FieldSummary::default();
-    let mut headers = Vec::with_capacity(parsed.len());
+    let mut headers = smallvec::SmallVec::with_capacity(parsed.len());
     for h in parsed.iter() {
         let name = h.name.as_bytes();
         fields.note(name, h.value)?;

@@ -8,15 +8,19 @@ use crate::method::{Method, Version};
 /// bytes without a self-reference and without copying each header into a `String`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+    // u32: a head is far below 4 GiB (`Limits::max_head`), and half-size spans let a
+    // request keep 16 headers inline.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 impl Span {
     /// The bytes of this range in `bytes`; empty if the range does not fit, so a bug here
     /// can never turn into a panic on peer input.
     pub(crate) fn get<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
-        bytes.get(self.start..self.end).unwrap_or_default()
+        bytes
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// As [`Span::get`], for ranges the decoder validated as ASCII.
@@ -27,9 +31,10 @@ impl Span {
     /// The range of `part` inside `whole`, where `part` was sliced out of `whole`.
     pub(crate) fn of(whole: &[u8], part: &[u8]) -> Span {
         let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Span {
-            start,
-            end: start + part.len(),
+            start: clamp(start),
+            end: clamp(start + part.len()),
         }
     }
 }
@@ -66,7 +71,9 @@ pub struct Request {
     pub(crate) path: Option<Span>,
     pub(crate) query: Span,
     pub(crate) host: Option<Span>,
-    pub(crate) headers: Vec<(Span, Span)>,
+    /// Name and value ranges; up to 16 inline, so a typical request allocates nothing
+    /// for its headers.
+    pub(crate) headers: smallvec::SmallVec<[(Span, Span); 16]>,
     pub(crate) body: Bytes,
     pub(crate) keep_alive: bool,
 }
