@@ -12,6 +12,8 @@ use crate::request::Request;
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// One step of decoding.
+// Boxing the request would cost an allocation per request, which the codec avoids.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Decoded {
     /// The head asked for `Expect: 100-continue`: write [`CONTINUE`], then keep
