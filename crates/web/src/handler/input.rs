@@ -59,6 +59,17 @@ impl Handler {
     /// # Errors
     ///
     /// 400 when the argument is missing (Tornado's `MissingArgumentError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let name = h.get_argument("name")?; // 400 when missing
+    ///     h.write(format!("Hello, {name}"));
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_argument(&self, name: &str) -> Result<String, HttpError> {
         self.get_arguments(name)
             .pop()
@@ -66,12 +77,34 @@ impl Handler {
     }
 
     /// [`get_argument`](Self::get_argument), or `default` when it is missing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let name = h.get_argument_or("name", "world");
+    ///     h.write(format!("Hello, {name}"));
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_argument_or(&self, name: &str, default: &str) -> String {
         self.get_argument(name)
             .unwrap_or_else(|_| default.to_owned())
     }
 
     /// Every value of argument `name`: the query's, then the body's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let tags: Vec<String> = h.get_arguments("tag"); // ?tag=a&tag=b → ["a", "b"]
+    ///     h.write(tags.join(","));
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_arguments(&self, name: &str) -> Vec<String> {
         let query = values(self.query_arguments(), name);
         query
@@ -85,6 +118,17 @@ impl Handler {
     /// # Errors
     ///
     /// 400 when it is missing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let page: u32 = h.get_query_argument("page")?.parse().map_err(|_| HttpError::new(400))?;
+    ///     h.write(page.to_string());
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_query_argument(&self, name: &str) -> Result<String, HttpError> {
         self.get_query_arguments(name)
             .pop()
@@ -129,6 +173,21 @@ impl Handler {
     }
 
     /// Files uploaded under field `name` (multipart parts with a filename).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let listing: String = h
+    ///         .files("upload")
+    ///         .iter()
+    ///         .map(|f| format!("{} ({}, {} bytes)\n", f.filename, f.content_type, f.body.len()))
+    ///         .collect();
+    ///     h.write(listing);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn files(&self, name: &str) -> Vec<&FileUpload> {
         self.files
             .iter()
@@ -152,6 +211,19 @@ impl Handler {
     /// # Errors
     ///
     /// 400 when the body is not JSON of that shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     #[derive(serde::Deserialize)]
+    ///     struct Login { user: String }
+    ///     let login: Login = h.json_body()?; // 400 when not JSON of that shape
+    ///     h.write(login.user);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn json_body<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
         serde_json::from_slice(self.request.body())
             .map_err(|e| HttpError::new(400).log(format!("Invalid JSON body: {e}")))
@@ -165,6 +237,17 @@ impl Handler {
     }
 
     /// The request cookie `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let theme = h.get_cookie("theme").unwrap_or_else(|| "light".into());
+    ///     h.write(theme);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_cookie(&self, name: &str) -> Option<String> {
         self.cookies()
             .into_iter()
@@ -189,6 +272,19 @@ impl Handler {
     /// # Errors
     ///
     /// 500 when the application has no `cookie_secret`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     match h.get_signed_cookie("user")? {
+    ///         Some(user) => h.write(format!("welcome back, {user}")),
+    ///         None => h.redirect("/login")?,
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn get_signed_cookie(&self, name: &str) -> Result<Option<String>, HttpError> {
         let secret = self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
             HttpError::new(500).log("the cookie_secret setting is required to use signed cookies")
@@ -206,6 +302,17 @@ impl Handler {
 
     /// The client's address: the peer, or with `xheaders` what the proxy says
     /// (`X-Real-Ip`, then `X-Forwarded-For` past `trusted_downstream`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let ip = h.remote_ip();
+    ///     h.write(ip.to_string());
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn remote_ip(&self) -> IpAddr {
         self.remote_ip
     }
@@ -261,6 +368,17 @@ impl Handler {
     /// # Errors
     ///
     /// 500 when no route has that name, or the argument count does not match.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     let url = h.reverse_url("user", &["42"])?; // "/user/42"
+    ///     h.redirect(&url)?;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn reverse_url(&self, name: &str, args: &[&str]) -> Result<String, HttpError> {
         self.app.reverse_url(name, args).ok_or_else(|| {
             HttpError::new(500).log(format!("reverse_url({name:?}, {args:?}) failed"))

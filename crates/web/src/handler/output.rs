@@ -18,6 +18,17 @@ const JSON: &str = "application/json; charset=UTF-8";
 
 impl Handler {
     /// Appends `chunk` (text or bytes) to the response body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     h.write("good boy");
+    ///     h.write(b"\n".as_slice());
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn write(&mut self, chunk: impl AsRef<[u8]>) {
         if self.is_finished() {
             log::warn!("write() after finish() ignored: {}", self.request_summary());
@@ -32,6 +43,17 @@ impl Handler {
     /// # Errors
     ///
     /// 500 if `value` cannot be serialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     h.write_json(&serde_json::json!({"message": "Hello, World!"}))?;
+    ///     // body: {"message": "Hello, World!"}
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn write_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), HttpError> {
         let text = crate::json::json_encode(value)
             .map_err(|e| HttpError::new(500).log(format!("JSON encoding failed: {e}")))?;
@@ -48,6 +70,16 @@ impl Handler {
 
     /// Sets the status code with a custom reason phrase (one with `<`, CR or LF becomes
     /// `Unknown`, as in Tornado).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     h.set_status_reason(299, "Mostly Fine");
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn set_status_reason(&mut self, status: u16, reason: &str) {
         self.status = status;
         let safe = !reason.is_empty()
@@ -72,6 +104,17 @@ impl Handler {
     ///
     /// 500 if the name is not a token or the value holds a control character: CR or LF
     /// would let a value inject headers (Tornado's "Unsafe header value").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     h.set_header("Cache-Control", "no-store")?;
+    ///     h.set_header("X-Request-Count", 7)?;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn set_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
         let value = checked_header(name, value.to_string())?;
         self.set_header_unchecked(name.to_owned(), value);
@@ -119,6 +162,16 @@ impl Handler {
     /// # Errors
     ///
     /// As [`redirect_with`](Self::redirect_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     h.redirect("/hello")?; // 302, Location: /hello
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn redirect(&mut self, url: &str) -> Result<(), HttpError> {
         self.redirect_with(url, false, None)
     }
@@ -154,6 +207,18 @@ impl Handler {
     /// # Errors
     ///
     /// 500 for a name or value with characters a cookie cannot hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     use typhoon_web::cookies::{CookieOptions, SameSite};
+    ///     let options = CookieOptions { httponly: true, samesite: Some(SameSite::Lax), max_age: Some(3600), ..CookieOptions::default() };
+    ///     h.set_cookie("theme", "dark", &options)?;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn set_cookie(
         &mut self,
         name: &str,
@@ -186,6 +251,17 @@ impl Handler {
     /// # Errors
     ///
     /// 500 without a `cookie_secret` setting, or for an invalid name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// fn example(h: &mut Handler) -> Result {
+    ///     use typhoon_web::cookies::CookieOptions;
+    ///     h.set_signed_cookie("user", "ada", &CookieOptions::default())?; // needs Settings::cookie_secret
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn set_signed_cookie(
         &mut self,
         name: &str,
@@ -225,6 +301,19 @@ impl Handler {
     /// # Errors
     ///
     /// The client went away (the handler learns it through `on_connection_close` too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// async fn example(h: &mut Handler) -> Result {
+    ///     for i in 0..3 {
+    ///         h.write(format!("chunk {i}\n"));
+    ///         h.flush().await?; // chunked on HTTP/1.1
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn flush(&mut self) -> std::io::Result<()> {
         let Some(out) = self.out.as_mut() else {
             return Err(std::io::Error::other("flush() after finish()"));
@@ -248,6 +337,18 @@ impl Handler {
 
     /// Sends the response now (Tornado's `finish`); the lifecycle does it after the verb
     /// otherwise. Later writes are ignored, and a `prepare` that finishes skips the verb.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use typhoon_web::{Handler, HttpError, Result};
+    /// async fn example(h: &mut Handler) -> Result {
+    ///     h.write("done early");
+    ///     h.finish().await;
+    ///     // later writes are ignored
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn finish(&mut self) {
         self.finish_response().await;
     }
