@@ -20,6 +20,9 @@ struct Args {
     /// Number of shards; 0 means one per CPU this process may use.
     #[arg(long, default_value_t = 2)]
     shards: usize,
+    /// Leave the shard threads unpinned (for cores shared with other busy processes).
+    #[arg(long)]
+    no_pin: bool,
 }
 
 /// Tornado: `class IndexHandler(tornado.web.RequestHandler)`.
@@ -37,6 +40,7 @@ fn main() -> typhoon::Result<()> {
     typhoon::log::enable_pretty_logging();
     let app = Application::new(vec![url(r"/", || IndexHandler)]);
     let mut server = HttpServer::new(app);
+    server.config_mut().pin = !args.no_pin;
     server.bind(args.port)?;
     server.start(args.shards)?;
     IoLoop::current().start()

@@ -51,6 +51,10 @@ pub struct ServerConfig {
     pub io_memory: usize,
     /// The `Server` header value sent with every response.
     pub server_name: String,
+    /// Pin each shard's thread to its CPU. On by default (thread-per-core on dedicated
+    /// cores); turn it off when the cores are shared with other busy processes (a load
+    /// generator on the same cores, say), where the scheduler places threads better.
+    pub pin: bool,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +71,7 @@ impl Default for ServerConfig {
             no_keep_alive: false,
             io_memory: 512 << 10,
             server_name: concat!("TyphoonServer/", env!("CARGO_PKG_VERSION")).to_owned(),
+            pin: true,
         }
     }
 }

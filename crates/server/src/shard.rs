@@ -52,7 +52,7 @@ pub(crate) fn run<M: MakeService>(
         let _ = ready.send((info.id, Err(err.duplicate())));
         Err(err)
     };
-    if !crate::cpus::pin_current_thread(info.cpu) {
+    if config.pin && !crate::cpus::pin_current_thread(info.cpu) {
         return fail(
             shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)),
             listeners,
@@ -88,7 +88,11 @@ pub(crate) fn run<M: MakeService>(
             accepting.push(Rc::new(listener));
         }
         let addrs: Vec<String> = addrs.into_iter().flatten().map(|a| a.to_string()).collect();
-        log::info!("shard {} on CPU {} listening on {}", info.id, info.cpu, addrs.join(", "));
+        if state.config.pin {
+            log::info!("shard {} on CPU {} listening on {}", info.id, info.cpu, addrs.join(", "));
+        } else {
+            log::info!("shard {} (not pinned) listening on {}", info.id, addrs.join(", "));
+        }
         let _ = ready.send((info.id, Ok(())));
         glommio::spawn_local(tick_date(state.clone())).detach();
         let loops: Vec<_> = accepting

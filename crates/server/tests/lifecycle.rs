@@ -145,3 +145,43 @@ fn shutdown_deadline_bounds_a_stuck_connection() {
         started.elapsed()
     );
 }
+
+#[test]
+fn unpinned_shards_keep_the_whole_affinity_mask() {
+    let cpus = allowed_cpus().unwrap();
+    let mut config = test_config();
+    config.pin = false;
+    let server = start(config, cpus.len().min(2));
+    let mask = |path: &std::path::Path| {
+        let status = std::fs::read_to_string(path.join("status")).unwrap();
+        status
+            .lines()
+            .find(|l| l.starts_with("Cpus_allowed_list:"))
+            .unwrap()
+            .split(':')
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let process = mask(std::path::Path::new("/proc/self"));
+    let mut shards = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        if std::fs::read_to_string(task.join("comm"))
+            .unwrap()
+            .trim()
+            .starts_with("typhoon-shard-")
+        {
+            assert_eq!(
+                mask(&task),
+                process,
+                "an unpinned shard may run on every allowed CPU"
+            );
+            shards += 1;
+        }
+    }
+    assert_eq!(shards, cpus.len().min(2));
+    assert_serves(&server);
+    server.stop().unwrap();
+}
