@@ -222,7 +222,7 @@ impl<S: Service> Conn<S> {
     async fn call(&mut self, req: Request) {
         let ctx = req.context();
         let responder = Responder::new(self.io.clone(), self.state.clone(), self.info, ctx);
-        let io = self.io.clone();
+        let io = &self.io;
         let outcome = {
             let mut fut = pin!(self.service.call(req, responder));
             poll_fn(

@@ -1,5 +1,6 @@
 //! Launching a planned server: one thread per shard, readiness, and waiting for the end.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,6 +29,21 @@ pub(crate) struct Plan<M> {
     pub shards: Vec<(ShardInfo, Vec<Socket>)>,
     pub addrs: Vec<SocketAddr>,
     pub shared: Arc<Shared>,
+}
+
+/// How a shard thread tells `launch` it accepts connections, at most once.
+pub(crate) struct Ready {
+    shard: usize,
+    tx: Sender<(usize, Result<()>)>,
+    sent: Cell<bool>,
+}
+
+impl Ready {
+    /// The shard accepts connections.
+    pub fn started(&self) {
+        self.sent.set(true);
+        let _ = self.tx.send((self.shard, Ok(())));
+    }
 }
 
 /// A plan with its service type erased, so an [`IoLoop`](crate::IoLoop) can hold several.
@@ -87,20 +103,31 @@ impl<M: MakeService> Launch for Plan<M> {
             let spawned = std::thread::Builder::new()
                 .name(format!("typhoon-shard-{}", info.id))
                 .spawn(move || {
-                    let result =
-                        catch_unwind(AssertUnwindSafe(|| shard::run(plan, ready_tx.clone())))
-                            .unwrap_or_else(|panic| {
-                                let err = Error::Shard {
-                                    shard: info.id,
-                                    reason: panic_message(&panic),
-                                };
-                                let _ = ready_tx.send((info.id, Err(err.duplicate())));
-                                Err(err)
-                            });
-                    let _ = exits.send(ShardExit {
+                    let ready = Ready {
                         shard: info.id,
-                        result,
-                    });
+                        tx: ready_tx,
+                        sent: Cell::new(false),
+                    };
+                    let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, &ready)))
+                        .unwrap_or_else(|panic| {
+                            Err(Error::Shard {
+                                shard: info.id,
+                                reason: panic_message(&panic),
+                            })
+                        });
+                    // A shard that never started reports to `launch`, which returns the
+                    // error; one that ran reports its end to whoever waits for the server.
+                    match result {
+                        Err(err) if !ready.sent.get() => {
+                            let _ = ready.tx.send((info.id, Err(err)));
+                        }
+                        result => {
+                            let _ = exits.send(ShardExit {
+                                shard: info.id,
+                                result,
+                            });
+                        }
+                    }
                 });
             match spawned {
                 Ok(thread) => threads.push(thread),
@@ -114,8 +141,7 @@ impl<M: MakeService> Launch for Plan<M> {
             }
         }
         drop(ready_tx);
-        // Every shard reports once; a shard that panics after reporting ready reports again,
-        // and that counts as a failure too.
+        // Every shard reports once: started, or why it could not start.
         let mut reported = vec![false; count];
         let mut failure = None;
         while reported.iter().any(|r| !r) {

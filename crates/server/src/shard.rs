@@ -3,7 +3,6 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 use std::rc::Rc;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -17,6 +16,7 @@ use crate::config::ServerConfig;
 use crate::conn;
 use crate::error::{Error, Result};
 use crate::handle::Shared;
+use crate::launch::Ready;
 use crate::service::{MakeService, Service, ShardInfo};
 use crate::state::ShardState;
 
@@ -29,12 +29,9 @@ pub(crate) struct ShardPlan<M> {
     pub shared: Arc<Shared>,
 }
 
-/// Runs a shard on the calling thread until it stops. `ready` gets `Ok` once the shard
-/// accepts connections, or the reason it could not start.
-pub(crate) fn run<M: MakeService>(
-    plan: ShardPlan<M>,
-    ready: Sender<(usize, Result<()>)>,
-) -> Result<()> {
+/// Runs a shard on the calling thread until it stops; `ready` hears once the shard accepts
+/// connections. An error before that is why it could not start.
+pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<()> {
     let ShardPlan {
         info,
         listeners,
@@ -49,7 +46,6 @@ pub(crate) fn run<M: MakeService>(
     let fail = |err: Error, listeners: Vec<Socket>| {
         shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
         drop(listeners);
-        let _ = ready.send((info.id, Err(err.duplicate())));
         Err(err)
     };
     if config.pin && !crate::cpus::pin_current_thread(info.cpu) {
@@ -93,7 +89,7 @@ pub(crate) fn run<M: MakeService>(
         } else {
             log::info!("shard {} (not pinned) listening on {}", info.id, addrs.join(", "));
         }
-        let _ = ready.send((info.id, Ok(())));
+        ready.started();
         glommio::spawn_local(tick_date(state.clone())).detach();
         let loops: Vec<_> = accepting
             .iter()

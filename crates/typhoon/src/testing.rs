@@ -57,10 +57,8 @@ impl TestServer {
     ///
     /// If the server cannot start.
     pub fn with_config(app: Application, config: ServerConfig) -> TestServer {
-        let mut server = HttpServer::with_config(app, config);
-        let running = server
-            .bind_addr(0, "127.0.0.1")
-            .and_then(|()| server.start_background(1))
+        let running = HttpServer::with_config(app, config)
+            .listen_background(0)
             .unwrap_or_else(|e| panic!("the test server could not start: {e}"));
         let base = format!("http://{}", running.handle().local_addrs()[0]);
         let agent = ureq::AgentBuilder::new()

@@ -2,7 +2,7 @@
 //! cookies, and where the request came from.
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -286,16 +286,11 @@ impl Handler {
     /// }
     /// ```
     pub fn get_signed_cookie(&self, name: &str) -> Result<Option<String>, HttpError> {
-        let secret = self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
-            HttpError::new(500).log("the cookie_secret setting is required to use signed cookies")
-        })?;
+        let secret = self.cookie_secret()?;
         let Some(raw) = self.get_cookie(name) else {
             return Ok(None);
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_secs();
+        let now = super::unix_now();
         let value = decode_signed_value(secret, name, &raw, 31.0, now, 1);
         Ok(value.and_then(|bytes| String::from_utf8(bytes).ok()))
     }

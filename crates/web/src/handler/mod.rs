@@ -153,8 +153,23 @@ impl Handler {
 }
 
 impl Handler {
+    /// The application's `cookie_secret`, which signed cookies need.
+    pub(crate) fn cookie_secret(&self) -> Result<&crate::cookies::Secret, crate::HttpError> {
+        self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
+            crate::HttpError::new(500)
+                .log("the cookie_secret setting is required to use signed cookies")
+        })
+    }
+
     /// Cancels a finish request (an error page replaces what was being sent).
     pub(crate) fn reopen(&mut self) {
         self.finish_requested = false;
     }
+}
+
+/// Seconds since the Unix epoch, the clock of signed values.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

@@ -1,7 +1,7 @@
 //! Building the response: body, status, headers, cookies, redirects, errors, streaming
 //! with `flush`, and `finish` (Content-Length, or chunks after a flush; automatic ETag).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use std::borrow::Cow;
 
@@ -268,13 +268,8 @@ impl Handler {
         value: &str,
         options: &CookieOptions,
     ) -> Result<(), HttpError> {
-        let secret = self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
-            HttpError::new(500).log("the cookie_secret setting is required to use signed cookies")
-        })?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_secs();
+        let secret = self.cookie_secret()?;
+        let now = super::unix_now();
         let signed = create_signed_value(secret, name, value.as_bytes(), now);
         let mut options = options.clone();
         if options.expires.is_none() && options.expires_days.is_none() && options.max_age.is_none()
