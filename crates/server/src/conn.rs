@@ -13,20 +13,14 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use glommio::net::TcpStream;
 use typhoon_http1::{encode_error, Decoded, Decoder, ParseError, Request, CONTINUE};
 
 use crate::io::ConnIo;
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
+use crate::sock::Sock;
 use crate::state::{ConnGuard, ShardState};
 
-/// Bytes reserved for each read: one typical request batch.
-const READ_CHUNK: usize = crate::pool::BUFFER_SIZE;
-/// How long an idle keep-alive connection keeps its read buffer before giving it back to
-/// the shard's pool and waiting for its next request without one. A loaded client sends
-/// its next request well within it (wrk at 50k req/s over 64 connections: every ~1.3 ms).
-const IDLE_PARK: Duration = Duration::from_millis(5);
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
 const FLUSH_AT: usize = 64 * 1024;
@@ -45,10 +39,20 @@ enum Phase {
     Body,
 }
 
+/// The peer's and our address of a connected socket; `None` once the peer is gone.
+fn addresses(fd: std::os::fd::RawFd) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
+    // SAFETY: `fd` is the caller's open socket, borrowed for these two calls.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let sock = socket2::SockRef::from(&fd);
+    Some((
+        sock.peer_addr().ok()?.as_socket()?,
+        sock.local_addr().ok()?.as_socket()?,
+    ))
+}
+
 /// Serves one accepted connection until it closes.
-pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: Rc<ShardState>) {
-    use std::os::fd::AsRawFd;
-    let (Ok(remote), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<ShardState>) {
+    let Some((remote, local)) = addresses(sock.fd()) else {
         return; // the peer is already gone
     };
     let info = ConnInfo {
@@ -56,9 +60,9 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
         local,
         shard: state.info.id,
     };
-    let guard = state.register(stream.as_raw_fd());
+    let guard = state.register(sock.fd());
     let io = ConnIo {
-        stream,
+        sock,
         // No buffers yet: they come from the shard's pool once bytes arrive.
         wbuf: BytesMut::new(),
         keep_alive: true,
@@ -79,7 +83,7 @@ pub(crate) async fn serve<S: Service>(stream: TcpStream, service: Rc<S>, state: 
         log::debug!("connection from {remote} ended: {e}");
     }
     conn.release_buffers();
-    // Unregister before the stream (and its fd) is dropped: shutdown-on-stop must never
+    // Unregister before the socket (and its fd) is dropped: shutdown-on-stop must never
     // touch a reused fd.
     drop(guard);
     drop(conn);
@@ -116,15 +120,21 @@ impl<S: Service> Conn<S> {
             }
             guard.slot.set_idle(phase == Phase::Idle);
             let deadline = self.deadline(phase);
-            let read = if phase == Phase::Idle {
-                self.read_idle(deadline).await
-            } else {
-                self.acquire_buffers();
-                self.io
-                    .borrow_mut()
-                    .read_before(&mut self.rbuf, deadline, READ_CHUNK)
-                    .await
-            };
+            if phase == Phase::Idle {
+                // Nothing buffered: wait holding no buffer, so idle connections cost
+                // almost nothing.
+                self.release_buffers();
+                if !self.io.borrow_mut().readable_before(deadline).await? {
+                    guard.slot.set_idle(false);
+                    return Ok(());
+                }
+            }
+            self.acquire_buffers();
+            let read = self
+                .io
+                .borrow_mut()
+                .read_before(&mut self.rbuf, deadline)
+                .await;
             guard.slot.set_idle(false);
             match read? {
                 Some(0) => return Ok(()), // the client closed
@@ -133,33 +143,6 @@ impl<S: Service> Conn<S> {
                 None => return self.time_out(phase).await,
             }
         }
-    }
-
-    /// Waits for the next request of a keep-alive connection. A busy client sends it at
-    /// once, so the buffers are kept for a moment; after that they go back to the shard's
-    /// pool and the wait goes on holding none (a one-byte peek), so idle connections cost
-    /// almost no memory.
-    async fn read_idle(&mut self, deadline: Instant) -> io::Result<Option<usize>> {
-        if self.rbuf.capacity() > 0 {
-            let quick = deadline.min(Instant::now() + IDLE_PARK);
-            let read = self
-                .io
-                .borrow_mut()
-                .read_before(&mut self.rbuf, quick, READ_CHUNK)
-                .await?;
-            if read.is_some() || quick == deadline {
-                return Ok(read);
-            }
-            self.release_buffers();
-        }
-        if !self.io.borrow_mut().readable_before(deadline).await? {
-            return Ok(None);
-        }
-        self.acquire_buffers();
-        self.io
-            .borrow_mut()
-            .read_before(&mut self.rbuf, deadline, READ_CHUNK)
-            .await
     }
 
     /// Takes buffers from the shard's pool for a connection that has none.

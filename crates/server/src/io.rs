@@ -2,16 +2,11 @@
 //! [`Responder`](crate::Responder) of the request being answered.
 
 use std::io;
-use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
-use glommio::net::TcpStream;
-use glommio::timer::Timer;
 
-/// The most one read asks the socket for.
-const MAX_READ: usize = 64 * 1024;
+use crate::sock::Sock;
 
 /// The socket and the responses queued for it.
 ///
@@ -19,7 +14,7 @@ const MAX_READ: usize = 64 * 1024;
 /// sequential (it awaits the service, and the service's responder writes only while the
 /// connection waits), so the borrows held across awaits here never overlap.
 pub(crate) struct ConnIo {
-    pub stream: TcpStream,
+    pub sock: Sock,
     /// Encoded responses not yet written.
     pub wbuf: BytesMut,
     /// Whether the connection may serve another request after the current response.
@@ -32,79 +27,40 @@ pub(crate) struct ConnIo {
 }
 
 impl ConnIo {
-    /// Writes everything queued, with one write when the socket takes it.
+    /// Writes everything queued, with one send when the socket takes it.
     pub async fn flush(&mut self) -> io::Result<()> {
         if self.wbuf.is_empty() {
             return Ok(());
         }
-        let wait = self.write_timeout;
-        let write = self.stream.write_all(&self.wbuf);
-        let timed_out = async {
-            Timer::new(wait).await;
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "client stopped reading",
-            ))
-        };
-        write.or(timed_out).await?;
-        self.wbuf.clear();
-        Ok(())
+        self.sock
+            .write_all(&mut self.wbuf, self.write_timeout)
+            .await
     }
 
-    /// Reads more bytes into `rbuf`. `Ok(None)` when `deadline` passed first.
+    /// Appends received bytes to `rbuf`, waiting for some. `Ok(Some(0))` is end-of-file;
+    /// `Ok(None)` when `deadline` passed first.
     pub async fn read_before(
         &mut self,
         rbuf: &mut BytesMut,
         deadline: Instant,
-        reserve: usize,
     ) -> io::Result<Option<usize>> {
-        let start = rbuf.len();
-        if rbuf.capacity() - start < reserve / 2 {
-            rbuf.reserve(reserve);
+        if !self.sock.readable_before(deadline).await? {
+            return Ok(None);
         }
-        // Zero at most one read's worth: a buffer grown for a large body must not be
-        // re-zeroed on every read.
-        let room = (rbuf.capacity() - start).min(MAX_READ);
-        rbuf.resize(start + room, 0);
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let read = async { self.stream.read(&mut rbuf[start..]).await.map(Some) };
-        let timer = async {
-            Timer::new(wait).await;
-            Ok(None)
-        };
-        let result = read.or(timer).await;
-        let n = match &result {
-            Ok(Some(n)) => *n,
-            _ => 0,
-        };
-        rbuf.truncate(start + n);
-        result
+        self.sock.read_ready(rbuf).map(Some)
     }
 
-    /// Waits until the socket has bytes to read (or end-of-file) without holding a
-    /// buffer: a one-byte peek. `Ok(false)` when `deadline` passed first.
+    /// Waits until bytes (or end-of-file) arrive without holding a buffer. `Ok(false)`
+    /// when `deadline` passed first.
     pub async fn readable_before(&mut self, deadline: Instant) -> io::Result<bool> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let mut byte = [0u8; 1];
-        let peek = async {
-            self.stream
-                .peek(&mut byte)
-                .await
-                .map(|_| true)
-                .map_err(io::Error::from)
-        };
-        let timer = async {
-            Timer::new(wait).await;
-            Ok(false)
-        };
-        peek.or(timer).await
+        self.sock.readable_before(deadline).await
     }
 
     /// Half-closes, then reads and discards for a short while so the last response
     /// survives: unread request bytes would otherwise turn our FIN into an RST that
     /// destroys it (robustness C4, nginx's lingering close).
     pub async fn linger(&mut self, time: Duration, bytes: usize) {
-        if self.stream.shutdown(Shutdown::Write).await.is_err() {
+        if self.sock.shutdown_write().is_err() {
             return;
         }
         let deadline = Instant::now() + time;
@@ -112,7 +68,7 @@ impl ConnIo {
         let mut drained = 0;
         while drained < bytes {
             sink.clear();
-            match self.read_before(&mut sink, deadline, 4096).await {
+            match self.read_before(&mut sink, deadline).await {
                 Ok(Some(n)) if n > 0 => drained += n,
                 _ => return,
             }

@@ -38,6 +38,8 @@
 //! - `service`: [`Service`] / [`MakeService`], the seam to the application.
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
 
+mod accept;
+mod bufring;
 mod config;
 mod conn;
 mod cpus;
@@ -47,11 +49,14 @@ mod io;
 mod ioloop;
 mod launch;
 mod listener;
+mod park;
 mod pool;
 mod responder;
+mod ring;
 mod server;
 mod service;
 mod shard;
+mod sock;
 mod state;
 mod uring;
 

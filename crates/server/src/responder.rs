@@ -82,26 +82,7 @@ impl Responder {
     /// Whether the client has closed its side of the connection: a non-blocking peek that
     /// sees end-of-file (or a reset). One syscall; use it after slow work, not per request.
     pub fn peer_closed(&self) -> bool {
-        use std::os::fd::AsRawFd;
-        let Ok(io) = self.io.try_borrow() else {
-            return false;
-        };
-        let mut byte = 0u8;
-        // SAFETY: reads at most one byte into `byte` from the connection's own open fd.
-        let n = unsafe {
-            libc::recv(
-                io.stream.as_raw_fd(),
-                (&mut byte as *mut u8).cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
-        if n < 0 {
-            let err = io::Error::last_os_error();
-            return err.kind() != io::ErrorKind::WouldBlock
-                && err.kind() != io::ErrorKind::Interrupted;
-        }
-        n == 0
+        self.io.try_borrow().is_ok_and(|io| io.sock.peer_closed())
     }
 
     /// Whether a head has been sent (by `start` or `send`).

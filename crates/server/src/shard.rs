@@ -1,23 +1,25 @@
 //! One shard: a pinned thread running a glommio executor, its own listeners and its own
 //! private service, from startup to drained shutdown.
 
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_lite::FutureExt;
-use glommio::net::TcpListener;
 use glommio::timer::Timer;
 use glommio::{LocalExecutorBuilder, Placement};
 use socket2::Socket;
 
+use crate::accept::Acceptor;
 use crate::config::ServerConfig;
 use crate::conn;
 use crate::error::{Error, Result};
 use crate::handle::Shared;
 use crate::launch::Ready;
+use crate::ring::Ring;
 use crate::service::{MakeService, Service, ShardInfo};
+use crate::sock::Sock;
 use crate::state::ShardState;
 
 /// Everything a shard thread needs, moved onto it.
@@ -72,6 +74,17 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         }
     };
     executor.run(async move {
+        let ring = match Ring::new() {
+            Ok(ring) => ring,
+            Err(e) => {
+                shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
+                return Err(Error::Shard {
+                    shard: info.id,
+                    reason: format!("could not set up its io_uring (Linux 6.1 or newer is needed): {e}"),
+                });
+            }
+        };
+        glommio::spawn_local(ring.clone().drive()).detach();
         let state = Rc::new(ShardState::new(info, config));
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
@@ -79,9 +92,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         let fds: Vec<_> = listeners.iter().map(|s| s.as_raw_fd()).collect();
         for socket in listeners {
             addrs.push(socket.local_addr().ok().and_then(|a| a.as_socket()));
-            // SAFETY: the fd comes from a bound, listening socket that we own and hand over.
-            let listener = unsafe { TcpListener::from_raw_fd(socket.into_raw_fd()) };
-            accepting.push(Rc::new(listener));
+            accepting.push(Rc::new(Acceptor::new(ring.clone(), socket)));
         }
         let addrs: Vec<String> = addrs.into_iter().flatten().map(|a| a.to_string()).collect();
         if state.config.pin {
@@ -93,14 +104,18 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         glommio::spawn_local(tick_date(state.clone())).detach();
         let loops: Vec<_> = accepting
             .iter()
-            .map(|l| glommio::spawn_local(accept_loop(l.clone(), service.clone(), state.clone(), shared.clone())))
+            .map(|a| glommio::spawn_local(accept_loop(a.clone(), ring.clone(), service.clone(), state.clone(), shared.clone())))
             .collect();
         for accept in loops {
             accept.await;
         }
-        // Listeners are closed below; forget their fds first so stop() never touches them.
+        // Listeners close below; forget their fds first so stop() never touches them.
         shared.forget_listeners(fds);
-        drop(accepting);
+        for acceptor in accepting {
+            if let Ok(acceptor) = Rc::try_unwrap(acceptor) {
+                acceptor.close().await;
+            }
+        }
         state.begin_stop();
         let deadline = state.config.shutdown_timeout;
         let left = async {
@@ -118,26 +133,28 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         } else {
             log::debug!("shard {} stopped", info.id);
         }
-    });
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Accepts connections until the server stops; each becomes a task on this shard.
 async fn accept_loop<S: Service>(
-    listener: Rc<TcpListener>,
+    acceptor: Rc<Acceptor>,
+    ring: Rc<Ring>,
     service: Rc<S>,
     state: Rc<ShardState>,
     shared: Arc<Shared>,
 ) {
     loop {
-        match listener.accept().await {
-            Ok(stream) => {
+        match acceptor.accept().await {
+            Ok(fd) => {
+                let sock = Sock::new(ring.clone(), fd);
                 if shared.stop_requested() {
                     return;
                 }
-                // Responses are written whole, one write per batch; Nagle would only delay them.
-                let _ = stream.set_nodelay(true);
-                glommio::spawn_local(conn::serve(stream, service.clone(), state.clone())).detach();
+                // Responses are written whole, one send per batch; Nagle would only delay them.
+                set_nodelay(fd);
+                glommio::spawn_local(conn::serve(sock, service.clone(), state.clone())).detach();
             }
             Err(_) if shared.stop_requested() => return,
             Err(e) => {
@@ -148,6 +165,13 @@ async fn accept_loop<S: Service>(
             }
         }
     }
+}
+
+/// Turns Nagle's algorithm off on a connected socket.
+fn set_nodelay(fd: std::os::fd::RawFd) {
+    // SAFETY: `fd` is an open socket we own, borrowed for one call.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let _ = socket2::SockRef::from(&fd).set_nodelay(true);
 }
 
 /// Refreshes the shard's Date header cache at each whole second.

@@ -1,0 +1,304 @@
+//! The shard's own io_uring, beside glommio's: multishot accept, multishot receive into
+//! provided buffers and sends, all submitted with one `io_uring_enter` per loop turn.
+//!
+//! glommio 0.9 drives sockets with a plain syscall first and a one-shot `POLL_ADD` re-armed
+//! on every `EAGAIN`; that costs ~40% of the CPU per request on loopback
+//! (`shared/notes/io-path.md`, design B). glommio stays the executor: connection tasks are
+//! glommio tasks, and one driver task per shard submits, reaps and wakes them, then parks
+//! glommio on the ring's eventfd when there is nothing left to do.
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use futures_lite::FutureExt;
+
+use io_uring::{cqueue, opcode, squeue, types, IoUring};
+use slab::Slab;
+
+use crate::accept::AcceptQueue;
+use crate::bufring::BufRing;
+use crate::sock::SockState;
+
+/// The buffer group of the provided receive buffers.
+pub(crate) const BUF_GROUP: u16 = 0;
+/// Receive buffers per shard, and their size. Sized for bytes in flight, not connections:
+/// a connection gives its buffers back as soon as it has copied them out.
+const BUFFERS: u16 = 1024;
+const BUFFER_BYTES: usize = 4096;
+const SQ_ENTRIES: u32 = 1024;
+const CQ_ENTRIES: u32 = 8192;
+/// Completions handled per turn at most, so a burst cannot starve the woken tasks.
+const CQES_PER_TURN: usize = 1024;
+/// Empty turns (each a yield to the other tasks) before the shard parks.
+const SPINS: u32 = 2;
+/// `IORING_ENTER_GETEVENTS` (the crate keeps its `sys` module private).
+const ENTER_GETEVENTS: u32 = 1;
+/// `user_data` of operations whose completion nobody waits for (cancellations).
+const IGNORE: u64 = u64::MAX;
+
+/// What an operation in flight reports to.
+pub(crate) enum Op {
+    Accept(Rc<AcceptQueue>),
+    Recv(Rc<SockState>),
+    Send(Rc<SockState>),
+}
+
+/// The ring and everything its completions touch.
+pub(crate) struct Inner {
+    // Field order is drop order: the io_uring goes before the buffers it writes into.
+    uring: IoUring,
+    ops: Slab<Op>,
+    pub bufs: BufRing,
+    /// Recv operations to cancel once the completion pass is over.
+    cancels: Vec<usize>,
+    /// Tasks to wake once the borrow is released (never wake while holding it).
+    pub woken: Vec<Waker>,
+}
+
+/// One shard's io_uring. Shard-local: `Rc`, never sent.
+pub(crate) struct Ring {
+    inner: RefCell<Inner>,
+    /// Registered with the ring; it counts completions only while the shard is parked.
+    eventfd: OwnedFd,
+    /// The parked driver, woken when a task queues a submission (nothing else would
+    /// submit it).
+    parked: Cell<Option<Waker>>,
+}
+
+impl Ring {
+    /// Sets up the ring on the calling (shard) thread, which alone may use it.
+    ///
+    /// # Errors
+    /// The kernel's refusal: Linux before 6.1 lacks `DEFER_TASKRUN` (`EINVAL`).
+    pub fn new() -> io::Result<Rc<Self>> {
+        let mut uring = IoUring::builder()
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_taskrun_flag()
+            .setup_submit_all()
+            .setup_cqsize(CQ_ENTRIES)
+            .build(SQ_ENTRIES)?;
+        let bufs = BufRing::new(BUFFERS, BUFFER_BYTES)?;
+        let (addr, count) = bufs.registration();
+        // SAFETY: the entries stay allocated until the ring is dropped (`Inner`'s field
+        // order), and are unregistered first in `Drop for Inner`.
+        unsafe {
+            uring
+                .submitter()
+                .register_buf_ring_with_flags(addr, count, BUF_GROUP, 0)?;
+        }
+        // SAFETY: plain eventfd creation; the fd is owned right below.
+        let efd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if efd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `efd` is a fresh fd nobody else owns.
+        let eventfd = unsafe { OwnedFd::from_raw_fd(efd) };
+        uring.submitter().register_eventfd(efd)?;
+        uring.completion().disable_eventfd();
+        Ok(Rc::new(Self {
+            inner: RefCell::new(Inner {
+                uring,
+                ops: Slab::with_capacity(256),
+                bufs,
+                cancels: Vec::new(),
+                woken: Vec::new(),
+            }),
+            eventfd,
+            parked: Cell::new(None),
+        }))
+    }
+
+    /// Runs `f` on the ring's state (never across an await, never while waking).
+    pub fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        f(&mut self.inner.borrow_mut())
+    }
+
+    /// Starts an operation: `build` gets the `user_data` its completions will carry.
+    /// Returns that key.
+    pub fn start(&self, op: Op, build: impl FnOnce() -> squeue::Entry) -> usize {
+        let key = self.with(|inner| {
+            let key = inner.ops.insert(op);
+            inner.push(build().user_data(key as u64));
+            key
+        });
+        self.unpark();
+        key
+    }
+
+    /// Asks the kernel to cancel operation `key` (its final completion still comes).
+    pub fn cancel(&self, key: usize) {
+        self.with(|inner| inner.push(cancel_entry(key)));
+        self.unpark();
+    }
+
+    fn unpark(&self) {
+        if let Some(driver) = self.parked.take() {
+            driver.wake();
+        }
+    }
+
+    /// Submits what is queued and handles every completion ready, without blocking.
+    /// Returns the number of completions handled.
+    pub fn turn(&self) -> usize {
+        let (handled, mut woken) = self.with(|inner| {
+            inner.enter(0);
+            let handled = inner.reap();
+            (handled, std::mem::take(&mut inner.woken))
+        });
+        for waker in woken.drain(..) {
+            waker.wake();
+        }
+        self.with(|inner| {
+            if inner.woken.is_empty() {
+                inner.woken = woken;
+            }
+        });
+        handled
+    }
+
+    /// The shard's driver: turns the ring while there is work, and parks glommio on the
+    /// ring's eventfd when there is none. Runs until the shard's executor ends.
+    pub async fn drive(self: Rc<Self>) {
+        let mut empty = 0;
+        loop {
+            if self.turn() > 0 {
+                empty = 0;
+            } else {
+                empty += 1;
+                if empty > SPINS {
+                    self.park().await;
+                    empty = 0;
+                    continue;
+                }
+            }
+            // Let the woken connections run; they queue their sends for the next turn.
+            futures_lite::future::yield_now().await;
+        }
+    }
+
+    /// Waits, inside glommio, until the ring has a completion.
+    async fn park(&self) {
+        self.with(|inner| inner.uring.completion().enable_eventfd());
+        // A completion that raced the line above is already counted, or visible here.
+        if self.turn() == 0 {
+            let submission = poll_fn(|cx| {
+                if self.with(|inner| inner.uring.submission().is_empty()) {
+                    self.parked.set(Some(cx.waker().clone()));
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            });
+            crate::park::readable(self.eventfd.as_raw_fd())
+                .or(submission)
+                .await;
+            self.parked.set(None);
+        }
+        let mut count = 0u64;
+        // SAFETY: reads 8 bytes into `count` from our own non-blocking eventfd.
+        unsafe { libc::read(self.eventfd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+        self.with(|inner| inner.uring.completion().disable_eventfd());
+    }
+}
+
+impl Inner {
+    /// Queues one submission, flushing the queue to the kernel first when it is full.
+    pub fn push(&mut self, entry: squeue::Entry) {
+        loop {
+            // SAFETY: every entry we build points only at memory that outlives its
+            // operation: the provided buffers (owned by the ring) and send buffers held by
+            // the operation's `SockState` until its completion.
+            if unsafe { self.uring.submission().push(&entry) }.is_ok() {
+                return;
+            }
+            self.enter(0);
+        }
+    }
+
+    /// One `io_uring_enter` when there is something to submit or completions to run
+    /// (with `DEFER_TASKRUN`, nothing completes until we enter with `GETEVENTS`).
+    fn enter(&mut self, wait: u32) {
+        let (pending, taskrun, overflow) = {
+            let sq = self.uring.submission();
+            (sq.len(), sq.taskrun(), sq.cq_overflow())
+        };
+        if pending == 0 && !taskrun && !overflow && wait == 0 {
+            return;
+        }
+        // SAFETY: no argument struct is passed.
+        let entered = unsafe {
+            self.uring.submitter().enter::<libc::sigset_t>(
+                pending as u32,
+                wait,
+                ENTER_GETEVENTS,
+                None,
+            )
+        };
+        if let Err(e) = entered {
+            // EBUSY/EAGAIN: the completion queue is full; the reaping that follows makes room.
+            if !matches!(
+                e.raw_os_error(),
+                Some(libc::EBUSY | libc::EAGAIN | libc::EINTR)
+            ) {
+                log::error!("io_uring_enter failed: {e}");
+            }
+        }
+    }
+
+    /// Handles the completions ready, up to `CQES_PER_TURN`.
+    fn reap(&mut self) -> usize {
+        let mut handled = 0;
+        let mut cq = self.uring.completion();
+        for cqe in cq.by_ref().take(CQES_PER_TURN) {
+            handled += 1;
+            let key = cqe.user_data();
+            if key == IGNORE {
+                continue;
+            }
+            let key = key as usize;
+            let (res, flags) = (cqe.result(), cqe.flags());
+            let more = cqueue::more(flags);
+            match self.ops.get(key) {
+                Some(Op::Recv(sock)) => {
+                    sock.on_recv(key, res, flags, &mut self.bufs, &mut self.cancels);
+                    sock.wake_reader(&mut self.woken);
+                }
+                Some(Op::Send(sock)) => sock.on_sent(res, &mut self.woken),
+                Some(Op::Accept(queue)) => queue.on_accept(res, more, &mut self.woken),
+                None => {}
+            }
+            if !more {
+                self.ops.try_remove(key);
+            }
+        }
+        drop(cq);
+        for key in std::mem::take(&mut self.cancels) {
+            self.push(cancel_entry(key));
+        }
+        handled
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The kernel must stop picking buffers before their memory goes.
+        let _ = self.uring.submitter().unregister_buf_ring(BUF_GROUP);
+    }
+}
+
+/// A cancellation of operation `key`, whose own completion is ignored.
+fn cancel_entry(key: usize) -> squeue::Entry {
+    opcode::AsyncCancel::new(key as u64)
+        .build()
+        .user_data(IGNORE)
+}
+
+/// A multishot receive on `fd` into the provided buffers.
+pub(crate) fn recv_entry(fd: i32) -> squeue::Entry {
+    opcode::RecvMulti::new(types::Fd(fd), BUF_GROUP).build()
+}

@@ -1,0 +1,329 @@
+//! One accepted connection's socket on the shard's ring: received chunks waiting in provided
+//! buffers, and the one send in flight.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use futures_lite::FutureExt;
+use glommio::timer::Timer;
+use io_uring::{cqueue, opcode, types};
+
+use crate::bufring::BufRing;
+use crate::ring::{recv_entry, Op, Ring};
+
+/// Bytes received ahead of the connection's reads before its receive is paused, so a client
+/// that pipelines faster than we answer is held back by TCP, not by our memory.
+const QUEUE_LIMIT: usize = 64 * 1024;
+
+/// Where the connection's multishot receive stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recv {
+    /// Not in the kernel: never armed, or ended (paused, out of buffers).
+    Off,
+    /// Armed as operation `key`.
+    Armed(usize),
+    /// Being cancelled (paused); its final completion is still to come.
+    Cancelling,
+}
+
+/// The part of a connection the ring's completions write to.
+pub(crate) struct SockState {
+    fd: RawFd,
+    /// Received chunks not yet read: (buffer id, length).
+    chunks: RefCell<VecDeque<(u16, u32)>>,
+    queued: Cell<usize>,
+    recv: Cell<Recv>,
+    /// End of input: `0` for end-of-file, `-errno` for an error.
+    end: Cell<Option<i32>>,
+    /// The bytes of the send in flight: kept here, not in the caller's future, so they stay
+    /// put until the kernel is done with them even if that future is dropped.
+    out: RefCell<BytesMut>,
+    sending: Cell<bool>,
+    sent: Cell<Option<i32>>,
+    closed: Cell<bool>,
+    reader: Cell<Option<Waker>>,
+    writer: Cell<Option<Waker>>,
+}
+
+impl SockState {
+    /// A receive completion: a chunk, the end of input, or the end of the multishot.
+    pub fn on_recv(
+        &self,
+        key: usize,
+        res: i32,
+        flags: u32,
+        bufs: &mut BufRing,
+        cancels: &mut Vec<usize>,
+    ) {
+        if res > 0 {
+            if let Some(bid) = cqueue::buffer_select(flags) {
+                if self.closed.get() {
+                    bufs.give_back(bid);
+                } else {
+                    self.chunks.borrow_mut().push_back((bid, res as u32));
+                    let queued = self.queued.get() + res as usize;
+                    self.queued.set(queued);
+                    if queued >= QUEUE_LIMIT && self.recv.get() == Recv::Armed(key) {
+                        cancels.push(key);
+                        self.recv.set(Recv::Cancelling);
+                    }
+                }
+            }
+        } else if res == 0 {
+            self.end.set(Some(0));
+        } else if res != -libc::ENOBUFS && res != -libc::ECANCELED {
+            self.end.set(Some(res));
+        }
+        if !cqueue::more(flags) {
+            // Out of buffers or paused: the next read arms it again.
+            self.recv.set(Recv::Off);
+        }
+    }
+
+    /// A send completion.
+    pub fn on_sent(&self, res: i32, woken: &mut Vec<Waker>) {
+        self.sending.set(false);
+        self.sent.set(Some(res));
+        if let Some(waker) = self.writer.take() {
+            woken.push(waker);
+        }
+    }
+
+    pub fn wake_reader(&self, woken: &mut Vec<Waker>) {
+        if let Some(waker) = self.reader.take() {
+            woken.push(waker);
+        }
+    }
+}
+
+/// An accepted connection's socket, driven by the shard's ring. Closes the fd on drop.
+pub(crate) struct Sock {
+    ring: Rc<Ring>,
+    state: Rc<SockState>,
+}
+
+impl Sock {
+    /// Takes ownership of the connected socket `fd` and starts receiving on it.
+    pub fn new(ring: Rc<Ring>, fd: RawFd) -> Self {
+        let state = Rc::new(SockState {
+            fd,
+            chunks: RefCell::new(VecDeque::new()),
+            queued: Cell::new(0),
+            recv: Cell::new(Recv::Off),
+            end: Cell::new(None),
+            out: RefCell::new(BytesMut::new()),
+            sending: Cell::new(false),
+            sent: Cell::new(None),
+            closed: Cell::new(false),
+            reader: Cell::new(None),
+            writer: Cell::new(None),
+        });
+        let sock = Self { ring, state };
+        sock.arm();
+        sock
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.state.fd
+    }
+
+    fn arm(&self) {
+        let fd = self.state.fd;
+        let key = self
+            .ring
+            .start(Op::Recv(self.state.clone()), || recv_entry(fd));
+        self.state.recv.set(Recv::Armed(key));
+    }
+
+    /// Whether bytes (or the end of input) are waiting to be read.
+    pub fn ready(&self) -> bool {
+        !self.state.chunks.borrow().is_empty() || self.state.end.get().is_some()
+    }
+
+    /// Waits until `ready`, holding no buffer. `Ok(false)` when `deadline` passed first.
+    pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
+        if self.ready() {
+            return Ok(true);
+        }
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let ready = async {
+            self.wait_ready().await;
+            Ok(true)
+        };
+        let timer = async {
+            Timer::new(wait).await;
+            Ok(false)
+        };
+        ready.or(timer).await
+    }
+
+    async fn wait_ready(&self) {
+        poll_fn(|cx| {
+            if self.ready() {
+                return Poll::Ready(());
+            }
+            if self.state.recv.get() == Recv::Off {
+                self.arm();
+            }
+            self.state.reader.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Appends every received byte to `dst` and gives the buffers back. `Ok(0)` means
+    /// end-of-file. Call when `ready`.
+    pub fn read_ready(&self, dst: &mut BytesMut) -> io::Result<usize> {
+        let mut chunks = self.state.chunks.borrow_mut();
+        if chunks.is_empty() {
+            return match self.state.end.get() {
+                Some(0) | None => Ok(0),
+                Some(err) => Err(io::Error::from_raw_os_error(-err)),
+            };
+        }
+        dst.reserve(self.state.queued.get());
+        let mut total = 0;
+        self.ring.with(|inner| {
+            for (bid, len) in chunks.drain(..) {
+                dst.extend_from_slice(inner.bufs.bytes(bid, len as usize));
+                inner.bufs.give_back(bid);
+                total += len as usize;
+            }
+        });
+        self.state.queued.set(0);
+        Ok(total)
+    }
+
+    /// Sends all of `wbuf` (leaving it empty), giving up after `timeout` without progress.
+    pub async fn write_all(&self, wbuf: &mut BytesMut, timeout: Duration) -> io::Result<()> {
+        let state = &self.state;
+        if state.sending.get() || !state.out.borrow().is_empty() {
+            return Err(io::Error::other(
+                "an earlier write on this connection was abandoned",
+            ));
+        }
+        std::mem::swap(wbuf, &mut *state.out.borrow_mut());
+        let total = state.out.borrow().len();
+        let mut done = 0;
+        let mut result = Ok(());
+        while done < total {
+            let (ptr, len) = {
+                let out = state.out.borrow();
+                (
+                    out[done..].as_ptr(),
+                    (total - done).min(u32::MAX as usize) as u32,
+                )
+            };
+            let fd = state.fd;
+            state.sending.set(true);
+            self.ring.start(Op::Send(state.clone()), || {
+                opcode::Send::new(types::Fd(fd), ptr, len)
+                    .flags(libc::MSG_NOSIGNAL)
+                    .build()
+            });
+            match self.sent(timeout).await {
+                Ok(n) => done += n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        std::mem::swap(wbuf, &mut *state.out.borrow_mut());
+        wbuf.clear();
+        result
+    }
+
+    /// The result of the send in flight; past `timeout`, the socket is shut down so the
+    /// send ends, and its end is awaited before reporting the timeout.
+    async fn sent(&self, timeout: Duration) -> io::Result<usize> {
+        let state = &self.state;
+        let completion = poll_fn(|cx| match state.sent.take() {
+            Some(res) => Poll::Ready(res),
+            None => {
+                state.writer.set(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        });
+        let mut completion = std::pin::pin!(completion);
+        let timer = async {
+            Timer::new(timeout).await;
+            None
+        };
+        let res = match async { Some(completion.as_mut().await) }.or(timer).await {
+            Some(res) => res,
+            None => {
+                // SAFETY: shutting down our own open socket.
+                unsafe { libc::shutdown(state.fd, libc::SHUT_RDWR) };
+                completion.await;
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "client stopped reading",
+                ));
+            }
+        };
+        match res {
+            n if n > 0 => Ok(n as usize),
+            0 => Err(io::ErrorKind::WriteZero.into()),
+            err => Err(io::Error::from_raw_os_error(-err)),
+        }
+    }
+
+    /// Half-closes: no more writes; reading goes on.
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        // SAFETY: shutting down our own open socket.
+        if unsafe { libc::shutdown(self.state.fd, libc::SHUT_WR) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Whether the client has closed its side (end-of-file or reset already seen).
+    pub fn peer_closed(&self) -> bool {
+        if self.state.end.get().is_some() {
+            return true;
+        }
+        let mut byte = 0u8;
+        // SAFETY: reads at most one byte into `byte` from our own open fd.
+        let n = unsafe {
+            libc::recv(
+                self.state.fd,
+                (&mut byte as *mut u8).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            return err.kind() != io::ErrorKind::WouldBlock
+                && err.kind() != io::ErrorKind::Interrupted;
+        }
+        n == 0
+    }
+}
+
+impl Drop for Sock {
+    fn drop(&mut self) {
+        let state = &self.state;
+        state.closed.set(true);
+        if let Recv::Armed(key) = state.recv.get() {
+            // close() alone would leave the multishot holding the socket open.
+            self.ring.cancel(key);
+        }
+        self.ring.with(|inner| {
+            for (bid, _) in state.chunks.borrow_mut().drain(..) {
+                inner.bufs.give_back(bid);
+            }
+        });
+        // SAFETY: the fd is ours; operations still in flight hold their own reference to
+        // the socket, not the number.
+        unsafe { libc::close(state.fd) };
+    }
+}
