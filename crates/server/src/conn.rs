@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -19,7 +18,7 @@ use crate::io::ConnIo;
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
 use crate::sock::Sock;
-use crate::state::{ConnGuard, ShardState};
+use crate::state::ShardState;
 
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
@@ -51,6 +50,12 @@ fn addresses(fd: std::os::fd::RawFd) -> Option<(std::net::SocketAddr, std::net::
 }
 
 /// Serves one accepted connection until it closes.
+///
+/// Between requests the connection holds only its socket: the decoder, the buffers and
+/// the state of answering live in a boxed [`Busy`] session made when bytes arrive and
+/// dropped when everything is answered, so idle keep-alive connections cost little memory.
+// The idle wait borrows `ConnIo` across an await: no responder exists then.
+#[allow(clippy::await_holding_refcell_ref)]
 pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<ShardState>) {
     let Some((remote, local)) = addresses(sock.fd()) else {
         return; // the peer is already gone
@@ -60,36 +65,48 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         local,
         shard: state.info.id,
     };
-    let guard = state.register(sock.fd());
-    let io = ConnIo {
+    let guard = state.register(sock.state());
+    let io = Rc::new(RefCell::new(ConnIo {
         sock,
         // No buffers yet: they come from the shard's pool once bytes arrive.
         wbuf: BytesMut::new(),
         keep_alive: true,
         write_timeout: state.config.write_timeout,
         panicked: false,
-    };
-    let mut conn = Conn {
-        decoder: Decoder::new(state.config.limits),
-        rbuf: BytesMut::new(),
-        io: Rc::new(RefCell::new(io)),
-        head_started: None,
-        body_started: None,
-        service,
-        state,
-        info,
-    };
-    if let Err(e) = conn.run(&guard).await {
-        log::debug!("connection from {remote} ended: {e}");
+    }));
+    while !state.stopping() {
+        let deadline = Instant::now() + state.config.idle_timeout;
+        let ready = io.borrow().sock.idle_until(deadline).await;
+        if !matches!(ready, Ok(true)) {
+            break;
+        }
+        let busy = Busy {
+            decoder: Decoder::new(state.config.limits),
+            rbuf: BytesMut::new(),
+            io: io.clone(),
+            head_started: None,
+            body_started: None,
+            service: &service,
+            state: &state,
+            info,
+        };
+        match Box::pin(busy.run()).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                log::debug!("connection from {remote} ended: {e}");
+                break;
+            }
+        }
     }
-    conn.release_buffers();
     // Unregister before the socket (and its fd) is dropped: shutdown-on-stop must never
     // touch a reused fd.
     drop(guard);
-    drop(conn);
+    drop(io);
 }
 
-struct Conn<S> {
+/// A connection while it has bytes to answer.
+struct Busy<'a, S> {
     decoder: Decoder,
     rbuf: BytesMut,
     io: Rc<RefCell<ConnIo>>,
@@ -97,50 +114,50 @@ struct Conn<S> {
     head_started: Option<Instant>,
     /// When the current body started (the body deadline starts here).
     body_started: Option<Instant>,
-    service: Rc<S>,
-    state: Rc<ShardState>,
+    service: &'a Rc<S>,
+    state: &'a Rc<ShardState>,
     info: ConnInfo,
 }
 
 // The connection is strictly sequential: while the service runs, this task only awaits
 // it, so the `ConnIo` borrows held across awaits here never meet the responder's.
 #[allow(clippy::await_holding_refcell_ref)]
-impl<S: Service> Conn<S> {
-    async fn run(&mut self, guard: &ConnGuard) -> io::Result<()> {
+impl<S: Service> Busy<'_, S> {
+    /// Reads and answers until nothing is left to answer (`Ok(true)`: the connection
+    /// waits for its next request) or the connection must close (`Ok(false)`).
+    async fn run(mut self) -> io::Result<bool> {
+        let result = self.serve().await;
+        self.release_buffers();
+        result
+    }
+
+    async fn serve(&mut self) -> io::Result<bool> {
         loop {
-            let open = self.answer_ready().await?;
-            self.io.borrow_mut().flush().await?;
-            if !open {
-                self.io.borrow_mut().linger(LINGER_TIME, LINGER_BYTES).await;
-                return Ok(());
-            }
             let phase = self.phase();
-            if phase == Phase::Idle && self.state.stopping() {
-                return Ok(());
-            }
-            guard.slot.set_idle(phase == Phase::Idle);
             let deadline = self.deadline(phase);
-            if phase == Phase::Idle {
-                // Nothing buffered: wait holding no buffer, so idle connections cost
-                // almost nothing.
-                self.release_buffers();
-                if !self.io.borrow_mut().readable_before(deadline).await? {
-                    guard.slot.set_idle(false);
-                    return Ok(());
-                }
-            }
             self.acquire_buffers();
             let read = self
                 .io
                 .borrow_mut()
                 .read_before(&mut self.rbuf, deadline)
                 .await;
-            guard.slot.set_idle(false);
             match read? {
-                Some(0) => return Ok(()), // the client closed
+                Some(0) => return Ok(false), // the client closed
                 Some(_) => {}
-                None if phase == Phase::Idle => return Ok(()),
-                None => return self.time_out(phase).await,
+                None if phase == Phase::Idle => return Ok(false),
+                None => {
+                    self.time_out(phase).await?;
+                    return Ok(false);
+                }
+            }
+            let open = self.answer_ready().await?;
+            self.io.borrow_mut().flush().await?;
+            if !open {
+                self.io.borrow_mut().linger(LINGER_TIME, LINGER_BYTES).await;
+                return Ok(false);
+            }
+            if self.phase() == Phase::Idle {
+                return Ok(true);
             }
         }
     }
@@ -207,7 +224,9 @@ impl<S: Service> Conn<S> {
         let responder = Responder::new(self.io.clone(), self.state.clone(), self.info, ctx);
         let io = &self.io;
         let outcome = {
-            let mut fut = pin!(self.service.call(req, responder));
+            // Boxed: the service's future is the largest part of a connection's state, and
+            // a connection waiting for its next request should not carry it.
+            let mut fut = Box::pin(self.service.call(req, responder));
             poll_fn(
                 |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                     Ok(Poll::Ready(())) => Poll::Ready(None),

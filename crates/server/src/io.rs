@@ -50,12 +50,6 @@ impl ConnIo {
         self.sock.read_ready(rbuf).map(Some)
     }
 
-    /// Waits until bytes (or end-of-file) arrive without holding a buffer. `Ok(false)`
-    /// when `deadline` passed first.
-    pub async fn readable_before(&mut self, deadline: Instant) -> io::Result<bool> {
-        self.sock.readable_before(deadline).await
-    }
-
     /// Half-closes, then reads and discards for a short while so the last response
     /// survives: unread request bytes would otherwise turn our FIN into an RST that
     /// destroys it (robustness C4, nginx's lingering close).

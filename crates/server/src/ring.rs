@@ -27,8 +27,8 @@ use crate::sock::SockState;
 pub(crate) const BUF_GROUP: u16 = 0;
 /// Receive buffers per shard, and their size. Sized for bytes in flight, not connections:
 /// a connection gives its buffers back as soon as it has copied them out.
-const BUFFERS: u16 = 1024;
-const BUFFER_BYTES: usize = 4096;
+const BUFFERS: u16 = 512;
+const BUFFER_BYTES: usize = 2048;
 const SQ_ENTRIES: u32 = 1024;
 const CQ_ENTRIES: u32 = 8192;
 /// Completions handled per turn at most, so a burst cannot starve the woken tasks.

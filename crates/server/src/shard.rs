@@ -102,6 +102,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         }
         ready.started();
         glommio::spawn_local(tick_date(state.clone())).detach();
+        glommio::spawn_local(sweep_deadlines(state.clone())).detach();
         let loops: Vec<_> = accepting
             .iter()
             .map(|a| glommio::spawn_local(accept_loop(a.clone(), ring.clone(), service.clone(), state.clone(), shared.clone())))
@@ -184,6 +185,16 @@ async fn tick_date(state: Rc<ShardState>) {
             .unwrap_or(0);
         Timer::new(Duration::from_nanos(1_000_000_000 - u64::from(into_second))).await;
         state.date.borrow_mut().update(SystemTime::now());
+    }
+}
+
+/// Ends connection waits whose deadline passed, every `sweep_period`, until the shard's
+/// executor ends (draining connections still need their deadlines).
+async fn sweep_deadlines(state: Rc<ShardState>) {
+    let period = state.sweep_period();
+    loop {
+        Timer::new(period).await;
+        state.sweep();
     }
 }
 

@@ -2,7 +2,6 @@
 //! buffers, and the one send in flight.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::RawFd;
@@ -11,16 +10,15 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use futures_lite::FutureExt;
-use glommio::timer::Timer;
 use io_uring::{cqueue, opcode, types};
+use smallvec::SmallVec;
 
 use crate::bufring::BufRing;
 use crate::ring::{recv_entry, Op, Ring};
 
 /// Bytes received ahead of the connection's reads before its receive is paused, so a client
 /// that pipelines faster than we answer is held back by TCP, not by our memory.
-const QUEUE_LIMIT: usize = 64 * 1024;
+const QUEUE_LIMIT: usize = 16 * 1024;
 
 /// Where the connection's multishot receive stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,8 +34,9 @@ enum Recv {
 /// The part of a connection the ring's completions write to.
 pub(crate) struct SockState {
     fd: RawFd,
-    /// Received chunks not yet read: (buffer id, length).
-    chunks: RefCell<VecDeque<(u16, u32)>>,
+    /// Received chunks not yet read, in order: (buffer id, length). Inline: a keep-alive
+    /// connection mostly has one.
+    chunks: RefCell<SmallVec<[(u16, u32); 2]>>,
     queued: Cell<usize>,
     recv: Cell<Recv>,
     /// End of input: `0` for end-of-file, `-errno` for an error.
@@ -50,9 +49,48 @@ pub(crate) struct SockState {
     closed: Cell<bool>,
     reader: Cell<Option<Waker>>,
     writer: Cell<Option<Waker>>,
+    /// When the current wait (a read or a send) gives up; the shard's sweeper checks it
+    /// (`ShardState::sweep`), so a wait costs no timer of its own.
+    deadline: Cell<Option<Instant>>,
+    expired: Cell<bool>,
+    /// Waiting for its next request with nothing buffered (shut down first on stop).
+    idle: Cell<bool>,
 }
 
 impl SockState {
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    pub fn idle(&self) -> bool {
+        self.idle.get()
+    }
+
+    /// Ends the current wait if its deadline is at or before `now`.
+    pub fn expire_if_due(&self, now: Instant) {
+        if self.deadline.get().is_some_and(|d| d <= now) {
+            self.deadline.set(None);
+            self.expired.set(true);
+            for waiter in [&self.reader, &self.writer] {
+                if let Some(waker) = waiter.take() {
+                    waker.wake();
+                }
+            }
+        }
+    }
+
+    /// Starts a wait that ends at `deadline`.
+    fn begin_wait(&self, deadline: Instant) {
+        self.expired.set(false);
+        self.deadline.set(Some(deadline));
+    }
+
+    /// Ends a wait; `true` if it ran out of time.
+    fn end_wait(&self) -> bool {
+        self.deadline.set(None);
+        self.expired.replace(false)
+    }
+
     /// A receive completion: a chunk, the end of input, or the end of the multishot.
     pub fn on_recv(
         &self,
@@ -67,7 +105,7 @@ impl SockState {
                 if self.closed.get() {
                     bufs.give_back(bid);
                 } else {
-                    self.chunks.borrow_mut().push_back((bid, res as u32));
+                    self.chunks.borrow_mut().push((bid, res as u32));
                     let queued = self.queued.get() + res as usize;
                     self.queued.set(queued);
                     if queued >= QUEUE_LIMIT && self.recv.get() == Recv::Armed(key) {
@@ -114,7 +152,7 @@ impl Sock {
     pub fn new(ring: Rc<Ring>, fd: RawFd) -> Self {
         let state = Rc::new(SockState {
             fd,
-            chunks: RefCell::new(VecDeque::new()),
+            chunks: RefCell::new(SmallVec::new()),
             queued: Cell::new(0),
             recv: Cell::new(Recv::Off),
             end: Cell::new(None),
@@ -124,6 +162,9 @@ impl Sock {
             closed: Cell::new(false),
             reader: Cell::new(None),
             writer: Cell::new(None),
+            deadline: Cell::new(None),
+            expired: Cell::new(false),
+            idle: Cell::new(false),
         });
         let sock = Self { ring, state };
         sock.arm();
@@ -132,6 +173,11 @@ impl Sock {
 
     pub fn fd(&self) -> RawFd {
         self.state.fd
+    }
+
+    /// The part the ring's completions and the shard's sweeper see.
+    pub fn state(&self) -> &Rc<SockState> {
+        &self.state
     }
 
     fn arm(&self) {
@@ -152,30 +198,30 @@ impl Sock {
         if self.ready() {
             return Ok(true);
         }
-        let wait = deadline.saturating_duration_since(Instant::now());
-        let ready = async {
-            self.wait_ready().await;
-            Ok(true)
-        };
-        let timer = async {
-            Timer::new(wait).await;
-            Ok(false)
-        };
-        ready.or(timer).await
-    }
-
-    async fn wait_ready(&self) {
+        let state = &self.state;
+        state.begin_wait(deadline);
         poll_fn(|cx| {
-            if self.ready() {
+            if self.ready() || state.expired.get() {
                 return Poll::Ready(());
             }
-            if self.state.recv.get() == Recv::Off {
+            if state.recv.get() == Recv::Off {
                 self.arm();
             }
-            self.state.reader.set(Some(cx.waker().clone()));
+            state.reader.set(Some(cx.waker().clone()));
             Poll::Pending
         })
-        .await
+        .await;
+        let expired = state.end_wait();
+        Ok(self.ready() || !expired)
+    }
+
+    /// `readable_before` for a keep-alive connection between requests: marked idle
+    /// meanwhile, so a stopping shard closes it at once.
+    pub async fn idle_until(&self, deadline: Instant) -> io::Result<bool> {
+        self.state.idle.set(true);
+        let ready = self.readable_before(deadline).await;
+        self.state.idle.set(false);
+        ready
     }
 
     /// Appends every received byte to `dst` and gives the buffers back. `Ok(0)` means
@@ -245,30 +291,29 @@ impl Sock {
     /// send ends, and its end is awaited before reporting the timeout.
     async fn sent(&self, timeout: Duration) -> io::Result<usize> {
         let state = &self.state;
-        let completion = poll_fn(|cx| match state.sent.take() {
-            Some(res) => Poll::Ready(res),
-            None => {
-                state.writer.set(Some(cx.waker().clone()));
-                Poll::Pending
+        state.begin_wait(Instant::now() + timeout);
+        let mut shut = false;
+        let res = poll_fn(|cx| {
+            if let Some(res) = state.sent.take() {
+                return Poll::Ready(res);
             }
-        });
-        let mut completion = std::pin::pin!(completion);
-        let timer = async {
-            Timer::new(timeout).await;
-            None
-        };
-        let res = match async { Some(completion.as_mut().await) }.or(timer).await {
-            Some(res) => res,
-            None => {
+            if state.expired.get() && !shut {
+                // The send ends once the socket is shut down; wait for that.
+                shut = true;
                 // SAFETY: shutting down our own open socket.
                 unsafe { libc::shutdown(state.fd, libc::SHUT_RDWR) };
-                completion.await;
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "client stopped reading",
-                ));
             }
-        };
+            state.writer.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await;
+        state.end_wait();
+        if shut {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client stopped reading",
+            ));
+        }
         match res {
             n if n > 0 => Ok(n as usize),
             0 => Err(io::ErrorKind::WriteZero.into()),

@@ -4,32 +4,18 @@
 //! on the request path takes a lock.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::poll_fn;
-use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
+use slab::Slab;
 use typhoon_http1::DateCache;
 
 use crate::config::ServerConfig;
 use crate::pool::BufferPool;
 use crate::service::ShardInfo;
-
-/// One connection as the shard sees it: its fd (to shut it down on stop) and whether it is
-/// waiting, with nothing buffered, for its next request.
-#[derive(Debug)]
-pub(crate) struct ConnSlot {
-    fd: RawFd,
-    idle: Cell<bool>,
-}
-
-impl ConnSlot {
-    pub fn set_idle(&self, idle: bool) {
-        self.idle.set(idle);
-    }
-}
+use crate::sock::SockState;
 
 /// State shared by the tasks of one shard.
 pub(crate) struct ShardState {
@@ -39,8 +25,9 @@ pub(crate) struct ShardState {
     pub config: std::sync::Arc<ServerConfig>,
     pub date: RefCell<DateCache>,
     stopping: Cell<bool>,
-    next_id: Cell<u64>,
-    conns: RefCell<HashMap<u64, Rc<ConnSlot>>>,
+    /// Live connections: their sockets, to shut them down on stop and to end their waits
+    /// at their deadlines.
+    conns: RefCell<Slab<Rc<SockState>>>,
     drained: Cell<Option<Waker>>,
 }
 
@@ -52,8 +39,7 @@ impl ShardState {
             config,
             date: RefCell::new(DateCache::new(SystemTime::now())),
             stopping: Cell::new(false),
-            next_id: Cell::new(0),
-            conns: RefCell::new(HashMap::new()),
+            conns: RefCell::new(Slab::new()),
             drained: Cell::new(None),
         }
     }
@@ -64,18 +50,11 @@ impl ShardState {
     }
 
     /// Registers a connection; the guard unregisters it when the connection ends.
-    pub fn register(self: &Rc<Self>, fd: RawFd) -> ConnGuard {
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let slot = Rc::new(ConnSlot {
-            fd,
-            idle: Cell::new(false),
-        });
-        self.conns.borrow_mut().insert(id, slot.clone());
+    pub fn register(self: &Rc<Self>, sock: &Rc<SockState>) -> ConnGuard {
+        let id = self.conns.borrow_mut().insert(sock.clone());
         ConnGuard {
             state: self.clone(),
             id,
-            slot,
         }
     }
 
@@ -84,13 +63,46 @@ impl ShardState {
     /// Busy connections finish their request and close after the response.
     pub fn begin_stop(&self) {
         self.stopping.set(true);
-        for slot in self.conns.borrow().values() {
-            if slot.idle.get() {
-                // SAFETY: the fd belongs to a live connection: slots are removed (ConnGuard
-                // drop) before their stream closes the fd.
-                unsafe { libc::shutdown(slot.fd, libc::SHUT_RD) };
+        for (_, sock) in self.conns.borrow().iter() {
+            if sock.idle() {
+                // SAFETY: the fd belongs to a live connection: sockets are unregistered
+                // (ConnGuard drop) before they close their fd.
+                unsafe { libc::shutdown(sock.fd(), libc::SHUT_RD) };
             }
         }
+    }
+
+    /// Ends every connection's wait whose deadline has passed (run every `sweep_period`).
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        let due: Vec<_> = self
+            .conns
+            .borrow()
+            .iter()
+            .map(|(_, sock)| sock.clone())
+            .collect();
+        for sock in due {
+            sock.expire_if_due(now);
+        }
+    }
+
+    /// How often deadlines are checked: often enough for the shortest configured timeout
+    /// to be kept within an eighth of it, and at least four times a second.
+    pub fn sweep_period(&self) -> std::time::Duration {
+        let c = &self.config;
+        let shortest = [
+            c.idle_timeout,
+            c.header_timeout,
+            c.body_timeout,
+            c.write_timeout,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or_default();
+        (shortest / 8).clamp(
+            std::time::Duration::from_millis(5),
+            std::time::Duration::from_millis(250),
+        )
     }
 
     /// Number of live connections.
@@ -115,15 +127,14 @@ impl ShardState {
 /// Keeps a connection in its shard's registry while it lives.
 pub(crate) struct ConnGuard {
     state: Rc<ShardState>,
-    id: u64,
-    pub slot: Rc<ConnSlot>,
+    id: usize,
 }
 
 impl Drop for ConnGuard {
     fn drop(&mut self) {
         let empty = {
             let mut conns = self.state.conns.borrow_mut();
-            conns.remove(&self.id);
+            conns.try_remove(self.id);
             conns.is_empty()
         };
         if empty {
