@@ -3,7 +3,7 @@
 use bytes::BytesMut;
 
 use crate::error::ParseError;
-use crate::grammar::{is_field_value_byte, is_token, list_contains};
+use crate::grammar::{is_field_value, is_token, list_contains};
 use crate::method::{Method, Version};
 use crate::request::RequestContext;
 use crate::status::reason_phrase;
@@ -305,24 +305,26 @@ struct UserHeaders {
 impl UserHeaders {
     /// Writes one application header unless it is unsafe or framing belongs to us.
     fn write(&mut self, out: &mut BytesMut, name: &str, value: &str, keep_length: bool) {
-        if !is_token(name.as_bytes()) || !value.bytes().all(is_field_value_byte) {
+        if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
             return;
         }
-        if name.eq_ignore_ascii_case("content-length") {
-            let valid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
-            if !keep_length || self.content_length || !valid {
+        // By length first: most names are none of these, and one compare settles it.
+        match name.len() {
+            14 if name.eq_ignore_ascii_case("content-length") => {
+                let valid = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+                if !keep_length || self.content_length || !valid {
+                    return;
+                }
+                self.content_length = true;
+            }
+            17 if name.eq_ignore_ascii_case("transfer-encoding") => return,
+            10 if name.eq_ignore_ascii_case("connection") => {
+                self.close |= list_contains(value.as_bytes(), "close");
                 return;
             }
-            self.content_length = true;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return;
-        } else if name.eq_ignore_ascii_case("connection") {
-            self.close |= list_contains(value.as_bytes(), "close");
-            return;
-        } else if name.eq_ignore_ascii_case("server") {
-            self.server = true;
-        } else if name.eq_ignore_ascii_case("date") {
-            self.date = true;
+            6 if name.eq_ignore_ascii_case("server") => self.server = true,
+            4 if name.eq_ignore_ascii_case("date") => self.date = true,
+            _ => {}
         }
         out.reserve(name.len() + value.len() + HEADER_SEPARATOR.len() + CRLF.len());
         out.extend_from_slice(name.as_bytes());
@@ -335,7 +337,7 @@ impl UserHeaders {
 /// `HTTP/1.1 <status> <reason>\r\n`; an empty reason, or one that could split the
 /// response, is replaced by the canonical one.
 fn write_status_line(out: &mut BytesMut, status: u16, reason: &str) {
-    let reason = if reason.is_empty() || !reason.bytes().all(is_field_value_byte) {
+    let reason = if reason.is_empty() || !is_field_value(reason.as_bytes()) {
         reason_phrase(status)
     } else {
         reason
@@ -350,7 +352,7 @@ fn write_status_line(out: &mut BytesMut, status: u16, reason: &str) {
 /// Writes `prefix value CRLF` unless `value` is empty (which turns the header off) or
 /// could split the response.
 fn write_default(out: &mut BytesMut, prefix: &[u8], value: &[u8]) {
-    if value.is_empty() || !value.iter().all(|&b| is_field_value_byte(b)) {
+    if value.is_empty() || !is_field_value(value) {
         return;
     }
     out.extend_from_slice(prefix);

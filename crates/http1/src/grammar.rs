@@ -2,20 +2,37 @@
 
 /// `tchar` (RFC 9110 §5.6.2): the characters of methods, header names and codings.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
-        | b'^' | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+    TCHAR[usize::from(b)]
 }
+
+/// `is_tchar` as a table: one load per byte on the response path.
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(i as u8,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
+            | b'^' | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z');
+        i += 1;
+    }
+    table
+};
 
 /// `token = 1*tchar`.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
 
 /// A byte allowed inside a field value: HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
 /// NUL, CR, LF, the other controls and DEL are not.
 pub(crate) fn is_field_value_byte(b: u8) -> bool {
     b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80
+}
+
+/// Whether every byte of `s` may appear in a field value (no early exit: the loop
+/// vectorizes, and values are short).
+pub(crate) fn is_field_value(s: &[u8]) -> bool {
+    s.iter().fold(true, |ok, &b| ok & is_field_value_byte(b))
 }
 
 /// Whether `b` is optional whitespace (`OWS`/`BWS`: SP or HTAB).

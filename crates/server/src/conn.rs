@@ -75,7 +75,7 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         panicked: false,
     }));
     while !state.stopping() {
-        let deadline = Instant::now() + state.config.idle_timeout;
+        let deadline = io.borrow().sock.now() + state.config.idle_timeout;
         let ready = io.borrow().sock.idle_until(deadline).await;
         if !matches!(ready, Ok(true)) {
             break;
@@ -291,7 +291,7 @@ impl<S: Service> Busy<'_, S> {
     }
 
     fn deadline(&mut self, phase: Phase) -> Instant {
-        let now = Instant::now();
+        let now = self.io.borrow().sock.now();
         let config = &self.state.config;
         match phase {
             Phase::Idle => now + config.idle_timeout,

@@ -175,6 +175,11 @@ impl Sock {
         self.state.fd
     }
 
+    /// The time at the start of the shard's current turn.
+    pub fn now(&self) -> Instant {
+        self.ring.now()
+    }
+
     /// The part the ring's completions and the shard's sweeper see.
     pub fn state(&self) -> &Rc<SockState> {
         &self.state
@@ -291,7 +296,7 @@ impl Sock {
     /// send ends, and its end is awaited before reporting the timeout.
     async fn sent(&self, timeout: Duration) -> io::Result<usize> {
         let state = &self.state;
-        state.begin_wait(Instant::now() + timeout);
+        state.begin_wait(self.ring.now() + timeout);
         let mut shut = false;
         let res = poll_fn(|cx| {
             if let Some(res) = state.sent.take() {
