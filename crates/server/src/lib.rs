@@ -28,9 +28,14 @@
 //! - `launch`: shard threads, readiness, [`RunningServer`].
 //! - `ioloop`: [`IoLoop`] — runs registered servers; SIGINT/SIGTERM.
 //! - `shard`: one shard's executor, accept loops and drain.
-//! - `conn`: the connection driver (read, decode, call, one write per batch).
+//! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
+//!   busy session: read, decode, call, one send per batch).
 //! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side.
-//! - `state`: shard-local state (stop flag, connection registry, Date cache);
+//! - `ring`: the shard's own io_uring beside glommio's (one enter per loop turn), with
+//!   `accept` (multishot accept), `sock` (multishot receive into the provided buffers of
+//!   `bufring`, sends) and `park` (glommio sleeps until the ring has completions).
+//! - `state`: shard-local state (stop flag, connection registry and deadline sweep, Date
+//!   cache);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
 //! - `listener`: socket2 listeners, the port-in-use probe.
