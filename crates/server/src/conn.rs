@@ -39,10 +39,8 @@ enum Phase {
 }
 
 /// The peer's and our address of a connected socket; `None` once the peer is gone.
-fn addresses(fd: std::os::fd::RawFd) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
-    // SAFETY: `fd` is the caller's open socket, borrowed for these two calls.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let sock = socket2::SockRef::from(&fd);
+fn addresses(sock: &Sock) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
+    let sock = socket2::SockRef::from(sock);
     Some((
         sock.peer_addr().ok()?.as_socket()?,
         sock.local_addr().ok()?.as_socket()?,
@@ -57,7 +55,7 @@ fn addresses(fd: std::os::fd::RawFd) -> Option<(std::net::SocketAddr, std::net::
 // The idle wait borrows `ConnIo` across an await: no responder exists then.
 #[allow(clippy::await_holding_refcell_ref)]
 pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<ShardState>) {
-    let Some((remote, local)) = addresses(sock.fd()) else {
+    let Some((remote, local)) = addresses(&sock) else {
         return; // the peer is already gone
     };
     let info = ConnInfo {

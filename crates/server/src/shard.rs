@@ -154,7 +154,7 @@ async fn accept_loop<S: Service>(
                     return;
                 }
                 // Responses are written whole, one send per batch; Nagle would only delay them.
-                set_nodelay(fd);
+                let _ = socket2::SockRef::from(&sock).set_nodelay(true);
                 glommio::spawn_local(conn::serve(sock, service.clone(), state.clone())).detach();
             }
             Err(_) if shared.stop_requested() => return,
@@ -166,13 +166,6 @@ async fn accept_loop<S: Service>(
             }
         }
     }
-}
-
-/// Turns Nagle's algorithm off on a connected socket.
-fn set_nodelay(fd: std::os::fd::RawFd) {
-    // SAFETY: `fd` is an open socket we own, borrowed for one call.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let _ = socket2::SockRef::from(&fd).set_nodelay(true);
 }
 
 /// Refreshes the shard's Date header cache at each whole second.

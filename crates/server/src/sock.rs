@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
@@ -171,10 +171,6 @@ impl Sock {
         sock
     }
 
-    pub fn fd(&self) -> RawFd {
-        self.state.fd
-    }
-
     /// The time at the start of the shard's current turn.
     pub fn now(&self) -> Instant {
         self.ring.now()
@@ -328,11 +324,7 @@ impl Sock {
 
     /// Half-closes: no more writes; reading goes on.
     pub fn shutdown_write(&self) -> io::Result<()> {
-        // SAFETY: shutting down our own open socket.
-        if unsafe { libc::shutdown(self.state.fd, libc::SHUT_WR) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        socket2::SockRef::from(self).shutdown(std::net::Shutdown::Write)
     }
 
     /// Whether the client has closed its side (end-of-file or reset already seen).
@@ -356,6 +348,14 @@ impl Sock {
                 && err.kind() != io::ErrorKind::Interrupted;
         }
         n == 0
+    }
+}
+
+impl AsFd for Sock {
+    /// The connected socket, for socket options and addresses (`socket2::SockRef`).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the fd stays open while `self` lives (closed only in `drop`).
+        unsafe { BorrowedFd::borrow_raw(self.state.fd) }
     }
 }
 
