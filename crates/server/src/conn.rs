@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -88,7 +89,7 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
             state: &state,
             info,
         };
-        match Box::pin(busy.run()).await {
+        match boxed_in_place(|| busy.run()).await {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
@@ -101,6 +102,13 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
     // touch a reused fd.
     drop(guard);
     drop(io);
+}
+
+/// Boxes the future `make` returns, built straight into its allocation: the busy
+/// session's future is kilobytes (the service's future is part of it), and `Box::pin(f)`
+/// builds it on the stack first and copies all of it, once per busy period.
+fn boxed_in_place<F: Future>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), make()))
 }
 
 /// A connection while it has bytes to answer.
@@ -222,9 +230,9 @@ impl<S: Service> Busy<'_, S> {
         let responder = Responder::new(self.io.clone(), self.state.clone(), self.info, ctx);
         let io = &self.io;
         let outcome = {
-            // Boxed: the service's future is the largest part of a connection's state, and
-            // a connection waiting for its next request should not carry it.
-            let mut fut = Box::pin(self.service.call(req, responder));
+            // Not boxed on its own: it lives in the busy session, which is boxed already
+            // and dropped while the connection waits for its next request.
+            let mut fut = std::pin::pin!(self.service.call(req, responder));
             poll_fn(
                 |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                     Ok(Poll::Ready(())) => Poll::Ready(None),

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
+use std::time::Instant;
 
 use typhoon_http1::{
     encode_chunk, encode_head, encode_last_chunk, encode_response, BodyMode, RequestContext,
@@ -77,6 +78,14 @@ impl Responder {
     /// What the request asked for that shapes the response (method, version, keep-alive).
     pub fn context(&self) -> &RequestContext {
         &self.ctx
+    }
+
+    /// The shard's clock, read once per turn of its event loop: free to call, and behind
+    /// real time by at most one turn. Good for timing requests, not for benchmarks.
+    pub fn now(&self) -> Instant {
+        self.io
+            .try_borrow()
+            .map_or_else(|_| Instant::now(), |io| io.sock.now())
     }
 
     /// Whether the client has closed its side of the connection: a non-blocking peek that

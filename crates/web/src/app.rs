@@ -10,6 +10,7 @@ use crate::error::HttpError;
 use crate::handler::Handler;
 use crate::lifecycle::{send_error, RequestHandler};
 use crate::route::{Captures, Route};
+use crate::spares::Spares;
 use crate::Settings;
 
 /// A Tornado `Application`: ordered route tables (per host pattern, then the catch-all);
@@ -117,15 +118,17 @@ impl Application {
         HttpServer::new(self.clone()).listen(port)
     }
 
-    /// The first route matching `path` in the host tables matching `host`, in order: a
-    /// table without a match falls through to the next (Tornado's `RuleRouter`).
-    fn find(&self, host: &str, path: &str) -> Option<(&Route, Captures)> {
+    /// The first route matching the request's path in the host tables matching its host,
+    /// in order: a table without a match falls through to the next (Tornado's
+    /// `RuleRouter`).
+    fn find(&self, req: &Request) -> Option<(&Route, Captures)> {
         // Only host tables need the host name: most applications have none.
         let host = if self.hosts.len() > 1 {
-            host_name(host)
+            host_name(req.host().unwrap_or(""))
         } else {
             String::new()
         };
+        let path = req.path();
         self.hosts
             .iter()
             .filter(|h| h.pattern.as_ref().is_none_or(|p| p.is_match(&host)))
@@ -161,6 +164,8 @@ pub(crate) fn host_name(host: &str) -> String {
 pub(crate) struct AppState {
     app: Application,
     pub settings: Settings,
+    /// Buffers of finished responses, reused by the next ones.
+    pub spares: Spares,
 }
 
 impl AppState {
@@ -183,6 +188,7 @@ impl MakeService for Application {
             state: Rc::new(AppState {
                 settings: self.settings.clone(),
                 app: self.clone(),
+                spares: Spares::default(),
             }),
         }
     }
@@ -191,7 +197,7 @@ impl MakeService for Application {
 impl Service for AppService {
     async fn call(&self, req: Request, out: Responder) {
         let app = &self.state.app;
-        let found = app.find(req.host().unwrap_or(""), req.path());
+        let found = app.find(&req);
         let (route, caps) = match found {
             Some((route, caps)) => (Some(route), caps),
             None => (app.default_handler.as_ref(), Captures::default()),

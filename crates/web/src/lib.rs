@@ -40,6 +40,7 @@ mod json;
 mod lifecycle;
 mod route;
 mod settings;
+mod spares;
 mod xheaders;
 
 pub use app::{AppService, Application};

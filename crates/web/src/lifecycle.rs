@@ -103,7 +103,9 @@ pub(crate) trait Dispatch {
 
 impl<T: RequestHandler> Dispatch for T {
     fn run<'a>(&'a mut self, h: &'a mut Handler) -> LocalFuture<'a> {
-        Box::pin(execute(self, h))
+        // Built straight into its allocation rather than on the stack and copied.
+        let future: Pin<Box<_>> = Box::into_pin(Box::write(Box::new_uninit(), execute(self, h)));
+        future
     }
 }
 

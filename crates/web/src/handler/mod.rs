@@ -4,7 +4,6 @@
 mod input;
 mod output;
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -16,6 +15,7 @@ use typhoon_server::Responder;
 
 use crate::app::AppState;
 use crate::arguments::{Arguments, FileUpload};
+use crate::spares::Headers;
 
 /// One request and the response being built (Tornado's `self` in a handler): arguments,
 /// headers, cookies and connection details to read; status, headers, body, cookies,
@@ -51,7 +51,7 @@ pub struct Handler {
     status: u16,
     reason: String,
     /// Response headers; names and the common values are static (no allocation).
-    headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    headers: Headers,
     body: BytesMut,
     /// The head went out (a `flush`): later output is body chunks only.
     head_sent: bool,
@@ -81,12 +81,14 @@ impl Handler {
         path_kwargs: Vec<(String, String)>,
     ) -> Self {
         let peer = out.info().remote;
+        let started = out.now();
         let (remote_ip, protocol) = crate::xheaders::client(&request, peer.ip(), &app.settings);
+        let (headers, body) = (app.spares.headers(), app.spares.body());
         let mut h = Self {
             request,
             app,
             out: Some(out),
-            started: Instant::now(),
+            started,
             remote_ip,
             protocol,
             path_args,
@@ -96,8 +98,8 @@ impl Handler {
             files: Vec::new(),
             status: 200,
             reason: String::new(),
-            headers: Vec::new(),
-            body: BytesMut::new(),
+            headers,
+            body,
             head_sent: false,
             finished: false,
             finish_requested: false,
@@ -149,6 +151,14 @@ impl Handler {
             let ms = self.started.elapsed().as_secs_f64() * 1000.0;
             log::log!(target: "typhoon::access", level, "{} {} ({}) {ms:.2}ms", self.status, self.request_summary(), self.remote_ip);
         }
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        let headers = std::mem::take(&mut self.headers);
+        let body = std::mem::take(&mut self.body);
+        self.app.spares.keep(headers, body);
     }
 }
 
