@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example multiprocess                 # 2 shards on port 8888
 //! cargo run --release --example multiprocess -- --shards 0   # one shard per CPU
+//! cargo run --release --example multiprocess -- --shards 1 --reuse-port   # × N: fork model
 //! ```
 
 use clap::Parser;
@@ -23,6 +24,10 @@ struct Args {
     /// Leave the shard threads unpinned (for cores shared with other busy processes).
     #[arg(long)]
     no_pin: bool,
+    /// Share the port with other processes (SO_REUSEPORT): run several copies with
+    /// `--shards 1` to compare with Tornado's fork model of one process per core.
+    #[arg(long)]
+    reuse_port: bool,
 }
 
 /// Tornado: `class IndexHandler(tornado.web.RequestHandler)`.
@@ -41,6 +46,7 @@ fn main() -> typhoon::Result<()> {
     let app = Application::new(vec![url(r"/", || IndexHandler)]);
     let mut server = HttpServer::new(app);
     server.config_mut().pin = !args.no_pin;
+    server.config_mut().reuse_port = args.reuse_port;
     server.bind(args.port)?;
     server.start(args.shards)?;
     IoLoop::current().start()

@@ -1,82 +1,480 @@
 #!/usr/bin/env bash
 # Shard scaling on a many-core machine: start(None) uses every allowed CPU (taskset is
-# respected), each shard is pinned and serves, requests/s for 1, 2, 4, 8 shards with wrk
-# pinned to the other half of the CPUs, and SIGTERM under load exits 0.
+# respected), each shard is pinned and serves, SIGTERM under load exits 0, requests/s for 1,
+# 2, 4, 8 shards with wrk pinned to the other half of the CPUs; then, at N = half the CPUs:
+# Typhoon against actix-web, hyper and may-minihttp on N cores, one N-shard process against
+# N one-shard processes sharing the port (the fork model), and pinned against unpinned
+# shards on cores shared with wrk. Every measured run also gives the server's CPU time per
+# request (utime+stime of its process(es) across the wrk run / requests completed).
 #
 # Usage: scripts/scaling.sh BIN_DIR OUT_FILE
-#   BIN_DIR holds release `hello`, `multiprocess` and `wrk` (plus any libraries wrk needs,
-#   found through LD_LIBRARY_PATH=BIN_DIR). Needs at least 16 CPUs; bounded: ~2 minutes.
+#   BIN_DIR holds release `hello`, `multiprocess`, `wrk` (plus any libraries wrk needs, found
+#   through LD_LIBRARY_PATH=BIN_DIR), and for the new sections `actix`, `hyper`,
+#   `may_minihttp` from benches/peers (scripts/device-prepare.sh fills
+#   .device/ with all of them). A missing binary skips what needs it.
+#   Environment: DUR=5 (seconds per measured wrk run), REPS=3 (runs per configuration),
+#   CONNS=256 (wrk connections), MAX_SECS=330 (runs that would end later are skipped),
+#   SECTIONS="startnone sigterm scaling peers fork shared" (which sections run).
+#   Servers run at RUST_LOG=warn (the access log is INFO) on a port chosen here; ready means
+#   their listening sockets in /proc/net/tcp accept, and (Typhoon) every typhoon-shard thread
+#   exists, plus 0.2 s. Raw wrk outputs go to OUT_FILE.wrk.
+#   Needs 16 CPUs for the full picture; at DUR=5 REPS=3 it takes about 3.5 minutes.
 set -uo pipefail
-bin=$1
-out=$2
+bin=${1:?usage: scripts/scaling.sh BIN_DIR OUT_FILE}
+out=${2:?usage: scripts/scaling.sh BIN_DIR OUT_FILE}
+DUR=${DUR:-5}
+REPS=${REPS:-3}
+CONNS=${CONNS:-256}
+MAX_SECS=${MAX_SECS:-330}
+SECTIONS=${SECTIONS:-startnone sigterm scaling peers fork shared}
 export LD_LIBRARY_PATH="$bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cpus=$(nproc)
-say() { echo "$*" | tee -a "$out"; }
-: >"$out"
-say "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 half=$((cpus / 2))
 last=$((cpus - 1))
+hz=$(getconf CLK_TCK)
+raw="$out.wrk"
+tmp=$(mktemp -d)
+mkfifo "$tmp/never"
+exec 9<>"$tmp/never"
+: >"$out"
+: >"$raw"
+say() { echo "$*" | tee -a "$out"; }
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
-start_server() { # taskset-list shards -> sets pid, port
-    local log; log=$(mktemp)
-    RUST_LOG=info taskset -c "$1" "$bin/multiprocess" --port 0 --shards "$2" 2>"$log" &
-    pid=$!
-    for _ in $(seq 1 400); do
-        local n; n=$(grep -c 'listening on' "$log")
-        if [ "$n" -ge "$3" ]; then
-            port=$(sed -n 's/.*listening on [^,]*:\([0-9]*\).*/\1/p' "$log" | head -1)
-            cp "$log" /tmp/last-server.log
-            return 0
-        fi
-        kill -0 $pid 2>/dev/null || { cat "$log" | tee -a "$out"; return 1; }
-        sleep 0.05
+# --- processes this script started: all killed on exit ---------------------------------
+live=()
+cleanup() {
+    local p
+    for p in "${live[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+forget() { # pid...: no longer ours to kill
+    local p q keep=()
+    for p in "${live[@]}"; do
+        for q in "$@"; do [ "$p" = "$q" ] && continue 2; done
+        keep+=("$p")
     done
-    cat "$log" | tee -a "$out"; return 1
+    live=("${keep[@]}")
+}
+running() { # pid: alive and not a zombie (builtins only: no fork)
+    local s
+    { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+    s=${s##*) }
+    [ "${s:0:1}" != Z ]
+}
+nap() { read -r -t "$1" -u 9 || true; } # sleeps $1 s without a fork (fd 9: a FIFO nobody writes)
+now_us() { # microseconds since the epoch
+    if [ -n "${EPOCHREALTIME:-}" ]; then echo "${EPOCHREALTIME//[.,]/}"; else date +%s%6N; fi
+}
+stop() { # pid... : SIGTERM, then SIGKILL whatever still runs after 12 s (shutdown_timeout is
+    # 10 s); returns the exit status of the first. Polls /proc every millisecond: no watchdog
+    # process (killing a freshly forked bash subshell can run this script's traps in it).
+    local p st=0 first=1 rc alive end
+    kill -TERM "$@" 2>/dev/null
+    end=$(($(now_us) + 12000000))
+    while :; do
+        alive=0
+        for p in "$@"; do running "$p" && { alive=1; break; }; done
+        [ "$alive" = 0 ] && break
+        [ "$(now_us)" -lt "$end" ] || { say "  server(s) $* ignored SIGTERM for 12 s: SIGKILL"; kill -KILL "$@" 2>/dev/null; break; }
+        nap 0.001
+    done
+    for p in "$@"; do
+        wait "$p" 2>/dev/null
+        rc=$?
+        [ "$first" = 1 ] && st=$rc && first=0
+    done
+    forget "$@"
+    return "$st"
 }
 
+# --- /proc helpers ---------------------------------------------------------------------
+ticks() { # pid... -> utime+stime (fields 14, 15 of /proc/PID/stat) summed over them
+    local p s total=0 f
+    for p in "$@"; do
+        { read -r s <"/proc/$p/stat"; } 2>/dev/null || { echo NA; return; }
+        s=${s##*) }
+        read -r -a f <<<"$s"
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
+mem_kb() { # field pid... -> that field (VmRSS from status, Pss from smaps_rollup) summed, kB
+    local field=$1 p file sum=0 v
+    shift
+    for p in "$@"; do
+        file=/proc/$p/status
+        [ "$field" = Pss ] && file=/proc/$p/smaps_rollup
+        v=$(awk -v f="$field:" '$1 == f {print $2; exit}' "$file" 2>/dev/null)
+        [ -n "$v" ] || { echo NA; return; }
+        sum=$((sum + v))
+    done
+    echo "$sum"
+}
+threads_of() { # pid... -> threads summed
+    local p n=0 v
+    for p in "$@"; do
+        v=$(awk '$1 == "Threads:" {print $2}' "/proc/$p/status" 2>/dev/null)
+        n=$((n + ${v:-0}))
+    done
+    echo "$n"
+}
+listeners() { # port -> IPv4 sockets listening on it (one per Typhoon shard)
+    awk -v h="$(printf ':%04X' "$1")" '$4 == "0A" && substr($2, length($2) - 4) == h {n++} END {print n + 0}' /proc/net/tcp
+}
+next_port=$((20000 + RANDOM % 8000))
+pick_port() { # sets port: one nothing uses (below the ephemeral range wrk connects from)
+    local hex
+    for _ in $(seq 1 200); do
+        port=$next_port
+        next_port=$((next_port + 1))
+        [ "$next_port" -lt 32000 ] || next_port=20000
+        hex=$(printf ':%04X ' "$port")
+        grep -qi "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null || return 0
+    done
+    say "  no free port"
+    return 1
+}
+connectable() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+answer() { # port -> "HTTP/1.1 200 OK, body ok" (or what came back); bash only, 1 s at most
+    local resp status
+    resp=$(exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+        timeout 1 cat <&3) 2>/dev/null
+    status=$(head -1 <<<"$resp" | tr -d '\r')
+    if [[ "$resp" == *$'\r\n\r\ngood boy' ]]; then
+        echo "${status:-no answer}, body ok"
+    else
+        echo "${status:-no answer}, body NOT 'good boy': $(tail -c 60 <<<"$resp" | tr -d '\r' | tr '\n' ' ')"
+    fi
+}
+median() { # format value... -> median of the numeric ones (NA when none)
+    local fmt=$1
+    shift
+    printf '%s\n' "$@" | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -g |
+        awk -v f="$fmt" '{a[NR] = $1} END {
+            if (NR == 0) { print "NA"; exit }
+            m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+            printf f "\n", m }'
+}
+budget() { # seconds a run needs -> false (and says so) when it would pass MAX_SECS
+    if [ $((SECONDS + $1)) -gt "$MAX_SECS" ]; then
+        say "  skipped: ${SECONDS}s elapsed, a ${1}s run would pass MAX_SECS=$MAX_SECS"
+        return 1
+    fi
+}
+
+# --- servers: each sets pids (all its processes) and port --------------------------------
+pids=()
+port=""
+log_tail() { say "  server log ($1):"; tail -n 8 "$1" | sed 's/^/    /' | tee -a "$out"; }
+shard_threads() { # pid... -> typhoon-shard-* threads summed
+    local p t n=0
+    for p in "$@"; do
+        for t in /proc/$p/task/*/comm; do
+            [[ $(cat "$t" 2>/dev/null) == typhoon-shard-* ]] && n=$((n + 1))
+        done
+    done
+    echo "$n"
+}
+wait_listening() { # port count log [shards]: count IPv4 sockets listen on port and accept,
+    # and (Typhoon) `shards` typhoon-shard threads exist; then 0.2 s for their rings to start
+    local i p shards=${4:-0}
+    for i in $(seq 1 300); do # 15 s at most
+        for p in "${pids[@]}"; do
+            running "$p" || { say "  server pid $p exited before listening"; log_tail "$3"; return 1; }
+        done
+        if [ "$(listeners "$1")" -ge "$2" ] && connectable "$1" &&
+            { [ "$shards" = 0 ] || [ "$(shard_threads "${pids[@]}")" -ge "$shards" ]; }; then
+            sleep 0.2
+            return 0
+        fi
+        sleep 0.05
+    done
+    say "  not ready after 15 s: $(listeners "$1") of $2 listeners on port $1, $(shard_threads "${pids[@]}") of $shards shard threads"
+    log_tail "$3"
+    return 1
+}
+start_typhoon() { # taskset-list shards expected-listeners [args...]: multiprocess, RUST_LOG=warn
+    local cpus_=$1 shards=$2 expect=$3 log=$tmp/typhoon.log
+    shift 3
+    pick_port || return 1
+    RUST_LOG=warn taskset -c "$cpus_" "$bin/multiprocess" --port "$port" --shards "$shards" "$@" 2>"$log" &
+    pids=($!)
+    live+=("${pids[@]}")
+    wait_listening "$port" "$expect" "$log" "$expect" || { stop "${pids[@]}"; return 1; }
+}
+start_fork() { # n: n one-shard processes on one port (SO_REUSEPORT), process k on CPU k
+    local n=$1 k log=$tmp/fork.log
+    pick_port || return 1
+    : >"$log"
+    pids=()
+    for ((k = 0; k < n; k++)); do
+        RUST_LOG=warn taskset -c "$k" "$bin/multiprocess" --port "$port" --shards 1 --reuse-port 2>>"$log" &
+        pids+=($!)
+        live+=($!)
+    done
+    wait_listening "$port" "$n" "$log" "$n" || { stop "${pids[@]}"; return 1; }
+}
+start_peer() { # name taskset-list workers: a benches/peers server, port from its stdout
+    local name=$1 cpus_=$2 workers=$3 log=$tmp/peer.log so=$tmp/peer.out i
+    : >"$so"
+    taskset -c "$cpus_" "$bin/$name" --port 0 --workers "$workers" >"$so" 2>"$log" &
+    pids=($!)
+    live+=("${pids[@]}")
+    port=""
+    for i in $(seq 1 300); do
+        port=$(awk '/^listening on/ {print $3; exit}' "$so")
+        [ -n "$port" ] && break
+        running "${pids[0]}" || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then
+        say "  $name did not announce a port"
+        log_tail "$log"
+        stop "${pids[@]}"
+        return 1
+    fi
+    wait_listening "$port" 1 "$log" || { stop "${pids[@]}"; return 1; }
+}
+
+# --- one measured wrk run against pids/port ----------------------------------------------
+declare -A RPS CPU RSS PSS
+errors=()
+summary=()
+failed() { errors+=("$1: server did not start"); }
+measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key], CPU[key]
+    local key=$1 label=$2 wcpus=$3 thr=$4 memo=${5:-} t0 t1 w rc rps reqs us rss="" pss="" th
+    t0=$(ticks "${pids[@]}")
+    w=$(timeout -k 5 $((DUR + 30)) taskset -c "$wcpus" "$bin/wrk" -t"$thr" -c"$CONNS" -d"${DUR}s" \
+        "http://127.0.0.1:$port/" 2>&1)
+    rc=$?
+    t1=$(ticks "${pids[@]}")
+    th=$(threads_of "${pids[@]}")
+    if [ -n "$memo" ]; then
+        rss=$(mem_kb VmRSS "${pids[@]}")
+        pss=$(mem_kb Pss "${pids[@]}")
+        RSS[$key]+=" $rss"
+        PSS[$key]+=" $pss"
+    fi
+    { echo "### $label (wrk on CPUs $wcpus, -t$thr -c$CONNS -d${DUR}s, rc $rc)"; echo "$w"; } >>"$raw"
+    rps=$(awk '/^Requests\/sec/ {print int($2)}' <<<"$w")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$w")
+    us=NA
+    if [ -n "$reqs" ] && [ "$reqs" -gt 0 ] 2>/dev/null && [ "$t0" != NA ] && [ "$t1" != NA ]; then
+        us=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.2f", d * 1e6 / hz / n}')
+    fi
+    RPS[$key]+=" ${rps:-NA}"
+    CPU[$key]+=" $us"
+    local line="  $label: ${rps:-NA} rps, $us us/req (${t0}->${t1} ticks, ${reqs:-NA} req), $th threads"
+    [ -n "$memo" ] && line+=", RSS $(mib "$rss") MiB, PSS $(mib "$pss") MiB"
+    [ "$rc" = 0 ] || line+=", wrk rc $rc"
+    say "$line"
+    local e
+    while IFS= read -r e; do
+        [ -n "$e" ] || continue
+        say "  ! $label: $e"
+        errors+=("$label: $e")
+    done < <(grep -E 'Socket errors|Non-2xx' <<<"$w" | sed 's/^ *//')
+    [ -n "$rps" ] || { say "  ! $label: no Requests/sec from wrk:"; tail -n 5 <<<"$w" | sed 's/^/    /' | tee -a "$out"; errors+=("$label: wrk gave no rate"); }
+    local p
+    for p in "${pids[@]}"; do
+        running "$p" || { say "  ! $label: server pid $p died during the run"; errors+=("$label: server died"); }
+    done
+}
+report() { # key label: one summary line per configuration
+    local key=$1 label=$2 line
+    line=$(printf '%-34s rps %9s  us/req %7s' "$label" "$(median %d ${RPS[$key]:-})" "$(median %.2f ${CPU[$key]:-})")
+    line+="  | rps:$(tr ' ' '/' <<<"${RPS[$key]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[$key]:-}" | sed 's#^/##')"
+    if [ -n "${RSS[$key]:-}" ]; then
+        local r p
+        r=$(median %d ${RSS[$key]})
+        p=$(median %d ${PSS[$key]:-})
+        line+=" rss_MiB:$(mib "$r") pss_MiB:$(mib "$p")"
+    fi
+    say "$line"
+    summary+=("$line")
+}
+mib() { [[ "$1" =~ ^[0-9]+$ ]] && echo $(($1 / 1024)) || echo NA; }
+rotate() { # k item... -> the items rotated left by k
+    local k=$1
+    shift
+    local n=$# a=("$@") i
+    for ((i = 0; i < n; i++)); do echo "${a[$(((i + k) % n))]}"; done
+}
+
+# --- preflight -------------------------------------------------------------------------
+ulimit -n 65536 2>/dev/null || true
+ulimit -l unlimited 2>/dev/null || true
+say "machine: $cpus CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+say "settings: DUR=${DUR}s REPS=$REPS CONNS=$CONNS MAX_SECS=$MAX_SECS half=$half CLK_TCK=$hz" \
+    "ulimit -l $(ulimit -l) -n $(ulimit -n); sections: $SECTIONS"
+have() { [ -x "$bin/$1" ] || { say "  missing $bin/$1: skipping what needs it"; return 1; }; }
+if ! have wrk; then say "wrk is required"; exit 1; fi
+if command -v ldd >/dev/null && ldd "$bin/wrk" 2>&1 | grep -q 'not found'; then
+    say "wrk has unresolved libraries:"; ldd "$bin/wrk" 2>&1 | tee -a "$out"; exit 1
+fi
+if [ "$half" -lt 1 ]; then say "needs at least 2 CPUs"; exit 1; fi
+have multiprocess || exit 1
+
+# --- 1. start(None) under taskset ---------------------------------------------------------
 shard_report() { # pid -> "name cpus ticks" per shard thread
+    local t name ticks_ allowed
     for t in /proc/$1/task/*; do
-        name=$(cat "$t/comm")
+        name=$(cat "$t/comm" 2>/dev/null)
         case $name in typhoon-shard-*) ;; *) continue ;; esac
-        ticks=$(awk '{print $14+$15}' "$t/stat")
-        allowed=$(awk '/Cpus_allowed_list/{print $2}' "$t/status")
-        echo "$name cpu=$allowed ticks=$ticks"
+        ticks_=$(awk '{print $14+$15}' "$t/stat" 2>/dev/null)
+        allowed=$(awk '/Cpus_allowed_list/{print $2}' "$t/status" 2>/dev/null)
+        echo "$name cpu=$allowed ticks=$ticks_"
     done | sort -V
 }
 
-say ""
-say "== start(None) under taskset -c 0-$((half - 1)): expect $half shards, one per CPU"
-if start_server "0-$((half - 1))" 0 "$half"; then
-    say "shards logged: $(grep -c 'listening on' /tmp/last-server.log)"
-    taskset -c "$half-$last" "$bin/wrk" -t"$half" -c256 -d3s "http://127.0.0.1:$port/" | tee -a "$out"
-    shard_report $pid | tee -a "$out"
-    kill -TERM $pid; wait $pid; say "exit status after SIGTERM: $?"
+if want startnone; then
+    d3=$((DUR < 3 ? DUR : 3))
+    say ""
+    say "== start(None) under taskset -c 0-$((half - 1)): expect $half shards, one per CPU"
+    if budget $((d3 + 15)) && { start_typhoon "0-$((half - 1))" 0 "$half" || ! failed "start(None) on $half CPUs"; }; then
+        say "shards started: $(shard_threads "${pids[0]}") typhoon-shard threads, $(listeners "$port") IPv4 listeners on port $port"
+        t0=$(ticks "${pids[0]}")
+        timeout -k 5 $((d3 + 30)) taskset -c "$half-$last" "$bin/wrk" -t"$half" -c"$CONNS" -d"${d3}s" "http://127.0.0.1:$port/" 2>&1 | tee -a "$out" >"$tmp/wrk.out"
+        cat "$tmp/wrk.out"
+        t1=$(ticks "${pids[0]}")
+        reqs=$(awk '/requests in/ {print $1}' "$tmp/wrk.out")
+        [ -n "$reqs" ] && say "server CPU: $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.2f", d * 1e6 / hz / n}') us/req"
+        shard_report "${pids[0]}" | tee -a "$out"
+        stop "${pids[@]}"
+        say "exit status after SIGTERM: $?"
+    fi
 fi
 
-say ""
-say "== all $cpus CPUs: start(None), SIGTERM during wrk"
-if start_server "0-$last" 0 "$cpus"; then
-    say "shards logged: $(grep -c 'listening on' /tmp/last-server.log)"
-    "$bin/wrk" -t4 -c256 -d4s "http://127.0.0.1:$port/" >/tmp/wrk.out 2>&1 &
-    wrk_pid=$!
-    sleep 1.5
-    t0=$(date +%s%N); kill -TERM $pid; wait $pid; st=$?
-    say "exit status $st after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-    wait $wrk_pid
+# --- 2. all CPUs, SIGTERM under load ------------------------------------------------------
+if want sigterm; then
+    say ""
+    say "== all $cpus CPUs: start(None), SIGTERM during wrk"
+    if budget 20 && { start_typhoon "0-$last" 0 "$cpus" || ! failed "start(None) on $cpus CPUs"; }; then
+        say "shards started: $(shard_threads "${pids[0]}") typhoon-shard threads, $(listeners "$port") IPv4 listeners on port $port"
+        timeout -k 5 30 "$bin/wrk" -t4 -c"$CONNS" -d4s "http://127.0.0.1:$port/" >"$tmp/wrk.out" 2>&1 &
+        wrk_pid=$!
+        sleep 1.5
+        t0=$(now_us)
+        stop "${pids[@]}"
+        st=$?
+        say "exit status $st after $((($(now_us) - t0) / 1000)) ms"
+        wait $wrk_pid
+    fi
 fi
 
-say ""
-say "== scaling: server on CPUs 0..n-1 (start(n)), wrk -t$half -c256 -d5s on CPUs $half-$last, 3 runs each"
-for n in 1 2 4 8; do
-    [ "$n" -le "$half" ] || continue
-    rates=""
-    for rep in 1 2 3; do
-        start_server "0-$((half - 1))" "$n" "$n" || continue
-        r=$(taskset -c "$half-$last" "$bin/wrk" -t"$half" -c256 -d5s "http://127.0.0.1:$port/" | tee /tmp/wrk.out | awk '/Requests\/sec/{print int($2)}')
-        grep -E 'Socket errors|Non-2xx' /tmp/wrk.out | tee -a "$out"
-        rates="$rates $r"
-        kill -TERM $pid; wait $pid
+# --- 3. scaling 1, 2, 4, 8 shards -----------------------------------------------------------
+if want scaling; then
+    say ""
+    say "== scaling: server on CPUs 0..n-1 (start(n)), wrk -t$half -c$CONNS -d${DUR}s on CPUs $half-$last, $REPS runs each, rotated"
+    ns=()
+    for n in 1 2 4 8; do
+        if [ "$n" -le "$half" ]; then ns+=("$n"); else say "shards=$n skipped: needs $n server CPUs, half of this machine is $half"; fi
     done
-    median=$(echo $rates | tr ' ' '\n' | sort -n | sed -n 2p)
-    say "shards=$n rps:$rates median=$median"
-done
+    for ((rep = 0; rep < REPS; rep++)); do
+        for n in $(rotate "$rep" "${ns[@]}"); do
+            budget $((DUR + 5)) || continue
+            start_typhoon "0-$((half - 1))" "$n" "$n" || { failed "shards=$n #$((rep + 1))"; continue; }
+            measure "scale$n" "shards=$n #$((rep + 1))" "$half-$last" "$half"
+            stop "${pids[@]}"
+        done
+    done
+    for n in "${ns[@]}"; do
+        say "shards=$n rps:${RPS[scale$n]:-} median=$(median %d ${RPS[scale$n]:-}) cpu_us/req:${CPU[scale$n]:-} median=$(median %.2f ${CPU[scale$n]:-})"
+        summary+=("$(printf '%-34s rps %9s  us/req %7s' "scaling shards=$n" "$(median %d ${RPS[scale$n]:-})" "$(median %.2f ${CPU[scale$n]:-})")  | rps:$(tr ' ' '/' <<<"${RPS[scale$n]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[scale$n]:-}" | sed 's#^/##')")
+    done
+fi
+
+N=$half
+srv="0-$((N - 1))"
+load="$half-$last"
+
+# --- 4. peers at N cores --------------------------------------------------------------------
+if want peers; then
+    say ""
+    say "== peers at $N cores: server taskset -c $srv, wrk -t$half -c$CONNS -d${DUR}s on CPUs $load, $REPS rotated runs"
+    servers=(typhoon)
+    for s in actix hyper may_minihttp; do have "$s" && servers+=("$s"); done
+    checked=" "
+    for ((rep = 0; rep < REPS; rep++)); do
+        for s in $(rotate "$rep" "${servers[@]}"); do
+            budget $((DUR + 5)) || continue
+            case $s in
+                typhoon) start_typhoon "$srv" "$N" "$N" || { failed "$s #$((rep + 1))"; continue; } ;;
+                *) start_peer "$s" "$srv" "$N" || { failed "$s #$((rep + 1))"; continue; } ;;
+            esac
+            if [[ "$checked" != *" $s "* ]]; then
+                a=$(answer "$port")
+                say "  $s answers: $a"
+                [[ "$a" == *" 200 "*", body ok" ]] || errors+=("$s: wrong answer: $a")
+                checked+="$s "
+            fi
+            measure "peer_$s" "$s #$((rep + 1))" "$load" "$half"
+            stop "${pids[@]}"
+        done
+    done
+    for s in "${servers[@]}"; do
+        case $s in
+            typhoon) label="peers@$N typhoon --shards $N" ;;
+            *) label="peers@$N $s --workers $N" ;;
+        esac
+        report "peer_$s" "$label"
+    done
+fi
+
+# --- 5. thread-per-core vs fork model ---------------------------------------------------------
+if want fork; then
+    say ""
+    say "== thread-per-core vs fork model at N=$N: multiprocess --shards $N on CPUs $srv vs $N x multiprocess --shards 1 --reuse-port (SO_REUSEPORT, process k on CPU k); wrk -t$half -c$CONNS -d${DUR}s on CPUs $load, $REPS rotated runs; memory after the load"
+    modes=(one fork)
+    for ((rep = 0; rep < REPS; rep++)); do
+        for m in $(rotate "$rep" "${modes[@]}"); do
+            budget $((DUR + 5)) || continue
+            if [ "$m" = one ]; then
+                start_typhoon "$srv" "$N" "$N" || { failed "1 process #$((rep + 1))"; continue; }
+                measure "fork_one" "1 process x $N shards #$((rep + 1))" "$load" "$half" mem
+            else
+                start_fork "$N" || { failed "$N processes #$((rep + 1))"; continue; }
+                measure "fork_many" "$N processes x 1 shard #$((rep + 1))" "$load" "$half" mem
+            fi
+            stop "${pids[@]}"
+        done
+    done
+    report fork_one "fork@$N 1 process, $N shards"
+    report fork_many "fork@$N $N processes"
+fi
+
+# --- 6. pinned vs unpinned on cores shared with wrk ------------------------------------------
+if want shared; then
+    say ""
+    say "== pinned vs unpinned on shared cores: multiprocess --shards $N [--no-pin] on CPUs $srv, wrk -t$N -c$CONNS -d${DUR}s on the same CPUs $srv, $REPS rotated runs"
+    modes=(pin nopin)
+    for ((rep = 0; rep < REPS; rep++)); do
+        for m in $(rotate "$rep" "${modes[@]}"); do
+            budget $((DUR + 5)) || continue
+            if [ "$m" = pin ]; then
+                start_typhoon "$srv" "$N" "$N" || { failed "pin #$((rep + 1))"; continue; }
+            else
+                start_typhoon "$srv" "$N" "$N" --no-pin || { failed "nopin #$((rep + 1))"; continue; }
+            fi
+            measure "shared_$m" "$m #$((rep + 1))" "$srv" "$N"
+            stop "${pids[@]}"
+        done
+    done
+    report shared_pin "shared@$N pinned (default)"
+    report shared_nopin "shared@$N --no-pin"
+fi
+
+# --- summary ----------------------------------------------------------------------------------
+say ""
+say "== summary: $cpus CPUs, N=$N, DUR=${DUR}s REPS=$REPS CONNS=$CONNS; median requests/s, median server CPU us/request | runs; ${SECONDS}s in all"
+for l in "${summary[@]}"; do say "$l"; done
+if [ ${#errors[@]} -eq 0 ]; then
+    say "errors: none (no socket errors, no non-2xx answers, no server deaths)"
+else
+    say "errors (${#errors[@]}):"
+    for e in "${errors[@]}"; do say "  $e"; done
+fi

@@ -1,4 +1,4 @@
-//! actix-web 4 hello: one worker, `GET /` → 200 `good boy`. TCP_NODELAY on (actix-web 4.18
+//! actix-web 4 hello: one worker (`--workers N` for more), `GET /` → 200 `good boy`. TCP_NODELAY on (actix-web 4.18
 //! keeps the OS default, off, unless told), as for the other peers.
 use actix_web::{web, App, HttpResponse, HttpServer};
 
@@ -8,9 +8,10 @@ async fn index() -> HttpResponse {
 
 fn main() -> std::io::Result<()> {
     let port = typhoon_bench_peers::port_arg();
+    let workers = typhoon_bench_peers::workers_arg();
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(|| App::new().route("/", web::get().to(index)))
-            .workers(1)
+            .workers(workers)
             .tcp_nodelay(true)
             .backlog(4096)
             .max_connections(100_000)

@@ -1,4 +1,5 @@
-//! hyper 1 hello on a tokio current_thread runtime: `GET /` → 200 `good boy`.
+//! hyper 1 hello on a tokio current_thread runtime (`--workers N`, N > 1: a multi_thread
+//! runtime with N worker threads): `GET /` → 200 `good boy`.
 //! TCP_NODELAY on accepted sockets; HTTP/1 `pipeline_flush` on (hyper's own option for
 //! answering pipelined requests in one write).
 use std::convert::Infallible;
@@ -18,9 +19,17 @@ async fn hello(_req: Request<hyper::body::Incoming>) -> Result<Response<Full<Byt
 
 fn main() -> std::io::Result<()> {
     let port = typhoon_bench_peers::port_arg();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let workers = typhoon_bench_peers::workers_arg();
+    let rt = if workers > 1 {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         typhoon_bench_peers::announce(listener.local_addr()?.port());

@@ -1,4 +1,5 @@
-//! may-minihttp hello, one may worker thread: `GET /` → 200 `good boy`.
+//! may-minihttp hello, one may worker thread (`--workers N` for more): `GET /` → 200
+//! `good boy`.
 //!
 //! may-minihttp 0.1 binds its own listener and leaves `set_nodelay` commented out in its
 //! accept loop, so TCP_NODELAY is set on the listening socket right after `start` (before any
@@ -51,7 +52,8 @@ fn find_listener() -> Option<(RawFd, u16)> {
 fn main() -> io::Result<()> {
     let port = typhoon_bench_peers::port_arg();
     let nodelay = !typhoon_bench_peers::has_flag("--no-nodelay");
-    may::config().set_workers(1).set_worker_pin(false);
+    let workers = typhoon_bench_peers::workers_arg();
+    may::config().set_workers(workers).set_worker_pin(false);
     let server = HttpServer(Hello).start(("127.0.0.1", port))?;
     let (fd, bound) = find_listener().expect("may-minihttp's listening socket");
     if nodelay {
