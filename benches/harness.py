@@ -47,6 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_BIN = ROOT / "benches" / "peers" / "target" / "release"
 TYPHOON_BIN = ROOT / "target" / "release" / "examples" / "hello"
+# The same answer from the server's Service API, below the web layer (no routing, handler
+# lifecycle or automatic ETag): shows what the Tornado-style layer costs per request.
+SERVICE_BIN = ROOT / "target" / "release" / "examples" / "hello_service"
 PIPELINE_LUA = ROOT / "benches" / "pipeline.lua"
 TORNADO_APP = ROOT / "benches" / "peers" / "tornado_hello.py"
 MARK_START = "<!-- bench:start -->"
@@ -58,9 +61,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 T0 = time.monotonic()
 
 # Servers in the order of the first repetition; later repetitions rotate it.
-ORDER = ["typhoon", "actix", "hyper", "may_minihttp", "nginx", "tornado"]
+ORDER = ["typhoon", "typhoon_service", "actix", "hyper", "may_minihttp", "nginx", "tornado"]
+TYPHOONS = ("typhoon", "typhoon_service")
 LABELS = {
     "typhoon": "Typhoon (hello example)",
+    "typhoon_service": "Typhoon Service API (hello_service, no web layer)",
     "actix": "actix-web 4",
     "hyper": "hyper 1",
     "may_minihttp": "may-minihttp",
@@ -69,6 +74,7 @@ LABELS = {
 }
 SHORT = {
     "typhoon": "Typhoon",
+    "typhoon_service": "Typhoon Service",
     "actix": "actix-web",
     "hyper": "hyper",
     "may_minihttp": "may-minihttp",
@@ -325,6 +331,8 @@ def server_cmd(name: str, port: int, workdir: Path) -> Server:
         # RUST_LOG=warn: no access line per request (nginx: access_log off; Tornado logs
         # nothing below WARNING without logging set up).
         return Server(name, pin + [str(TYPHOON_BIN), "--port", str(port)], {"RUST_LOG": "warn"})
+    if name == "typhoon_service":
+        return Server(name, pin + [str(SERVICE_BIN), "--port", str(port)], {"RUST_LOG": "warn"})
     if name in ("actix", "hyper", "may_minihttp"):
         return Server(name, pin + [str(PEERS_BIN / name), "--port", str(port)])
     if name == "tornado":
@@ -350,6 +358,8 @@ def availability(names: list[str]) -> dict[str, str]:
     for n in names:
         if n == "typhoon" and not TYPHOON_BIN.exists():
             missing[n] = f"{TYPHOON_BIN.relative_to(ROOT)} not built (cargo build --release --example hello)"
+        elif n == "typhoon_service" and not SERVICE_BIN.exists():
+            missing[n] = f"{SERVICE_BIN.relative_to(ROOT)} not built (cargo build --release --example hello_service)"
         elif n in ("actix", "hyper", "may_minihttp") and not (PEERS_BIN / n).exists():
             missing[n] = f"benches/peers/target/release/{n} not built (cargo build --release --manifest-path benches/peers/Cargo.toml)"
         elif n == "nginx" and not os.path.exists(nginx_bin()):
@@ -551,11 +561,12 @@ def summarize(runs: list[dict], names: list[str]) -> dict:
     return out
 
 
-def ratios(summary: dict) -> list[tuple[str, str, str, str, bool | None]]:
-    """(target, value, formula, target text, met?) rows."""
-    t = summary.get("typhoon", {})
-    peers = {n: s for n, s in summary.items() if n != "typhoon"}
+def ratios(summary: dict, ours: str = "typhoon") -> list[tuple[str, str, str, str, bool | None]]:
+    """(target, value, formula, target text, met?) rows for `ours` against the peers."""
+    t = summary.get(ours, {})
+    peers = {n: s for n, s in summary.items() if n not in TYPHOONS}
     rows = []
+    who = SHORT[ours]
 
     def best(key, lowest=False):
         cands = [(s[key], n) for n, s in peers.items() if s.get(key) is not None]
@@ -566,22 +577,22 @@ def ratios(summary: dict) -> list[tuple[str, str, str, str, bool | None]]:
     v, n = best("rps")
     if t.get("rps") and v:
         r = t["rps"] / v
-        rows.append(("keep-alive rps vs best peer", f"{r:.2f}×", f"Typhoon {t['rps']:,.0f} / {SHORT[n]} {v:,.0f}", "≥ 1.0×", r >= 1.0))
+        rows.append(("keep-alive rps vs best peer", f"{r:.2f}×", f"{who} {t['rps']:,.0f} / {SHORT[n]} {v:,.0f}", "≥ 1.0×", r >= 1.0))
     v, n = best("cpu_us", lowest=True)
     if t.get("cpu_us") and v:
         r = t["cpu_us"] / v
-        rows.append(("CPU per request vs best peer", f"{r:.2f}×", f"Typhoon {t['cpu_us']:.2f} µs / {SHORT[n]} {v:.2f} µs", "≤ 0.85×", r <= 0.85))
+        rows.append(("CPU per request vs best peer", f"{r:.2f}×", f"{who} {t['cpu_us']:.2f} µs / {SHORT[n]} {v:.2f} µs", "≤ 0.85×", r <= 0.85))
     h = summary.get("hyper", {}).get("pipe_rps")
     if t.get("pipe_rps") and h:
         r = t["pipe_rps"] / h
-        rows.append(("pipelined ×16 rps vs hyper", f"{r:.2f}×", f"Typhoon {t['pipe_rps']:,.0f} / hyper {h:,.0f}", "≥ 1.2×", r >= 1.2))
+        rows.append(("pipelined ×16 rps vs hyper", f"{r:.2f}×", f"{who} {t['pipe_rps']:,.0f} / hyper {h:,.0f}", "≥ 1.2×", r >= 1.2))
     if t.get("idle_bytes") is not None:
         kb = t["idle_bytes"] / 1024
         rows.append(("idle memory per connection", f"{kb:.2f} KB", "(RSS after − before) / connections", "≤ 1 KB", kb <= 1.0))
     tor = summary.get("tornado", {}).get("rps")
     if t.get("rps") and tor:
         r = t["rps"] / tor
-        rows.append(("keep-alive rps vs Tornado", f"{r:.1f}×", f"Typhoon {t['rps']:,.0f} / Tornado {tor:,.0f}", "≥ 25×", r >= 25))
+        rows.append(("keep-alive rps vs Tornado", f"{r:.1f}×", f"{who} {t['rps']:,.0f} / Tornado {tor:,.0f}", "≥ 25×", r >= 25))
     return rows
 
 
@@ -689,7 +700,7 @@ def run_mode(args) -> str:
     return "custom"
 
 
-def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok) -> str:
+def report_md(args, summary, names, not_run, rows, service_rows, info, runs, elapsed, chart_ok) -> str:
     mode = run_mode(args)
     pv = peer_versions()
     quiet = sum(r.get("quiet_warnings", 0) for r in runs)
@@ -708,7 +719,7 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
         f"- Machine: {info['cpu']}, {info['cores']} cores, Linux {info['kernel']}"
         + (f", {info['mem_gib']:.0f} GiB" if info["mem_gib"] else "") + ".",
         f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}.",
-        f"- Typhoon: commit {git_commit()}, `cargo build --release --example hello` (rustc {info['rustc']}).",
+        f"- Typhoon: commit {git_commit()}, `cargo build --release --example hello --example hello_service` (rustc {info['rustc']}).",
         f"- Peers: actix-web {pv.get('actix-web', '?')}, hyper {pv.get('hyper', '?')} (hyper-util {pv.get('hyper-util', '?')}, "
         f"tokio {pv.get('tokio', '?')}), may_minihttp {pv.get('may_minihttp', '?')} (may {pv.get('may', '?')}), "
         f"nginx {info['nginx']}, Tornado {info['tornado']} (Python {info['python']}), wrk {info['wrk']}.",
@@ -720,6 +731,14 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
         ratios_md(rows),
         "",
     ]
+    if service_rows:
+        parts += [
+            "The same ratios for the Service API hello (`examples/hello_service.rs`: the server's",
+            "own `Service` trait, as hyper's `service_fn`; no routing, handler lifecycle or ETag):",
+            "",
+            ratios_md(service_rows),
+            "",
+        ]
     if chart_ok:
         parts += ["![requests per second and server CPU per request, per server](benches/chart.png)", ""]
     parts += [
@@ -729,6 +748,7 @@ def report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok
         " ".join(["scripts/bench.sh"] + [shlex.quote(a) for a in sys.argv[1:]]),
         "# servers, each pinned to CPU 0:",
         "RUST_LOG=warn taskset -c 0 target/release/examples/hello --port PORT",
+        "RUST_LOG=warn taskset -c 0 target/release/examples/hello_service --port PORT",
         "taskset -c 0 benches/peers/target/release/actix --port PORT          # 1 worker, TCP_NODELAY on",
         "taskset -c 0 benches/peers/target/release/hyper --port PORT          # current_thread, TCP_NODELAY on",
         "taskset -c 0 benches/peers/target/release/may_minihttp --port PORT   # 1 may worker, TCP_NODELAY on",
@@ -821,7 +841,7 @@ def chart(summary: dict, names: list[str], path: Path, title: str) -> bool:
     if not shown:
         return False
     labels = [SHORT[n] for n in shown]
-    colors = ["#d62728" if n == "typhoon" else "#1f77b4" for n in shown]
+    colors = ["#d62728" if n in TYPHOONS else "#1f77b4" for n in shown]
     panels = [
         ("keep-alive requests/s (wrk -c64)", [summary[n]["rps"] for n in shown], "{:,.0f}", False),
         ("pipelined ×16 requests/s", [summary[n]["pipe_rps"] for n in shown], "{:,.0f}", False),
@@ -948,6 +968,7 @@ def main() -> int:
     elapsed = time.monotonic() - T0
     summary = summarize(runs, names)
     rows = ratios(summary)
+    service_rows = ratios(summary, "typhoon_service") if "typhoon_service" in summary else []
     out_dir = ROOT / "target" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(
@@ -958,12 +979,17 @@ def main() -> int:
     print()
     print(ratios_md(rows))
     print()
+    if service_rows:
+        print("The same ratios for the Service API hello (no web layer):")
+        print()
+        print(ratios_md(service_rows))
+        print()
     chart_ok = False
     if not args.no_write:
         title = (f"Typhoon and peers on one pinned core (CPU 0), wrk -t1 -c{args.conns} on CPU 1; "
                  f"medians of {args.reps}; {info['cpu']}; {dt.date.today()}")
         chart_ok = chart(summary, names, Path(args.chart), title)
-        section = report_md(args, summary, names, not_run, rows, info, runs, elapsed, chart_ok)
+        section = report_md(args, summary, names, not_run, rows, service_rows, info, runs, elapsed, chart_ok)
         write_benchmarks_md(Path(args.md), section)
         log(f"wrote {Path(args.md).relative_to(ROOT) if Path(args.md).is_relative_to(ROOT) else args.md}"
             + (f" and {Path(args.chart).relative_to(ROOT)}" if chart_ok and Path(args.chart).is_relative_to(ROOT) else ""))

@@ -74,8 +74,8 @@ fi
 
 # --- builds ----------------------------------------------------------------------------
 if [ "$build" = 1 ]; then
-    say "cargo build --release --example hello"
-    cargo build --release --example hello
+    say "cargo build --release --example hello --example hello_service"
+    cargo build --release --example hello --example hello_service
     say "cargo build --release --manifest-path benches/peers/Cargo.toml"
     cargo build --release --manifest-path benches/peers/Cargo.toml
 fi

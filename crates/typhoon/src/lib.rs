@@ -43,8 +43,8 @@ pub mod web {
 /// Tornado's `tornado.httpserver`.
 pub mod httpserver {
     pub use typhoon_server::{
-        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Response, RunningServer,
-        ServerConfig, ServerHandle, Service, ShardInfo,
+        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Responder, Response,
+        RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
     };
 }
 
