@@ -444,8 +444,10 @@ impl Etag {
     }
 
     fn as_str(&self) -> &str {
-        // Always ASCII: quotes and hex digits.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        debug_assert!(self.0.is_ascii());
+        // SAFETY: `of` is the only constructor and writes only `"` and `0-9a-f`: ASCII,
+        // so valid UTF-8. (`from_utf8` here was 1.3% of a pipelined hello profile.)
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
 
@@ -485,6 +487,14 @@ mod tests {
         assert!(etag_matches("\"abc\"", "\"x\", \"abc\""));
         assert!(etag_matches("\"abc\"", "*"));
         assert!(!etag_matches("\"abc\"", "\"abd\""));
+    }
+
+    #[test]
+    fn etag_is_the_quoted_hex_sha1() {
+        // SHA-1 of `hello`, as Tornado sends it.
+        let hello = "\"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d\"";
+        assert_eq!(Etag::of(b"hello").as_str(), hello);
+        assert_eq!(Etag::of(b"").as_str().len(), 42);
     }
 
     #[test]
