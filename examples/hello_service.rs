@@ -10,7 +10,7 @@
 //! ```
 
 use clap::Parser;
-use typhoon::httpserver::{HttpServer, MakeService, Responder, Service, ShardInfo};
+use typhoon::httpserver::{Factory, HttpServer, Responder, Service, ShardInfo};
 use typhoon::httputil::Request;
 use typhoon::ioloop::IoLoop;
 
@@ -32,22 +32,11 @@ impl Service for Hello {
     }
 }
 
-/// Builds a [`Hello`] on each shard's thread.
-#[derive(Clone)]
-struct MakeHello;
-
-impl MakeService for MakeHello {
-    type Service = Hello;
-
-    fn make_service(&self, _shard: &ShardInfo) -> Hello {
-        Hello
-    }
-}
-
 fn main() -> typhoon::Result<()> {
     let args = Args::parse();
     typhoon::log::enable_pretty_logging();
-    let mut server = HttpServer::new(MakeHello);
+    // One `Hello` per shard, built on the shard's thread.
+    let mut server = HttpServer::new(Factory(|_shard: &ShardInfo| Hello));
     server.bind(args.port)?;
     server.start(1)?;
     IoLoop::current().start()

@@ -284,7 +284,7 @@ measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key],
         running "$p" || { say "  ! $label: server pid $p died during the run"; errors+=("$label: server died"); }
     done
 }
-report() { # key label: one summary line per configuration
+report_line() { # key label -> the summary line of one configuration
     local key=$1 label=$2 line
     line=$(printf '%-34s rps %9s  us/req %7s' "$label" "$(median %d ${RPS[$key]:-})" "$(median %.2f ${CPU[$key]:-})")
     line+="  | rps:$(tr ' ' '/' <<<"${RPS[$key]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[$key]:-}" | sed 's#^/##')"
@@ -294,6 +294,11 @@ report() { # key label: one summary line per configuration
         p=$(median %d ${PSS[$key]:-})
         line+=" rss_MiB:$(mib "$r") pss_MiB:$(mib "$p")"
     fi
+    echo "$line"
+}
+report() { # key label: prints the summary line and keeps it for the final summary
+    local line
+    line=$(report_line "$1" "$2")
     say "$line"
     summary+=("$line")
 }
@@ -384,7 +389,7 @@ if want scaling; then
     done
     for n in "${ns[@]}"; do
         say "shards=$n rps:${RPS[scale$n]:-} median=$(median %d ${RPS[scale$n]:-}) cpu_us/req:${CPU[scale$n]:-} median=$(median %.2f ${CPU[scale$n]:-})"
-        summary+=("$(printf '%-34s rps %9s  us/req %7s' "scaling shards=$n" "$(median %d ${RPS[scale$n]:-})" "$(median %.2f ${CPU[scale$n]:-})")  | rps:$(tr ' ' '/' <<<"${RPS[scale$n]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[scale$n]:-}" | sed 's#^/##')")
+        summary+=("$(report_line "scale$n" "scaling shards=$n")")
     done
 fi
 
