@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use typhoon_benches::{pipelined, BROWSER_GET, WRK_GET};
-use typhoon_http1::{encode_response, DateCache, Decoded, Decoder, Limits};
+use typhoon_http1::{encode_response, DateCache, Decoded, Decoder, Limits, Preamble};
 
 fn decode_all(input: &[u8]) -> usize {
     let mut decoder = Decoder::new(Limits::default());
@@ -40,6 +40,7 @@ fn decode(c: &mut Criterion) {
 
 fn encode(c: &mut Criterion) {
     let date = DateCache::new(SystemTime::now());
+    let preamble = Preamble::new(b"TyphoonServer/0.1.0", date.as_bytes());
     let mut decoder = Decoder::new(Limits::default());
     let Ok(Some(Decoded::Request(req))) = decoder.decode(&mut BytesMut::from(WRK_GET)) else {
         panic!("the benchmark request must decode");
@@ -50,16 +51,7 @@ fn encode(c: &mut Criterion) {
     c.bench_function("encode/hello_response", |b| {
         b.iter(|| {
             out.clear();
-            encode_response(
-                &mut out,
-                &ctx,
-                200,
-                "",
-                headers,
-                b"good boy",
-                date.as_bytes(),
-                b"TyphoonServer/0.1.0",
-            );
+            encode_response(&mut out, &ctx, 200, "", headers, b"good boy", &preamble);
             black_box(&out);
         })
     });

@@ -201,7 +201,7 @@ impl Decoder {
         else {
             return Ok(None);
         };
-        request.body = bytes;
+        request.0.body = bytes;
         Ok(Some(Decoded::Request(request)))
     }
 }

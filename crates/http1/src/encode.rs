@@ -5,14 +5,13 @@ use bytes::BytesMut;
 use crate::error::ParseError;
 use crate::grammar::{is_field_value, is_token, list_contains};
 use crate::method::{Method, Version};
+use crate::preamble::Preamble;
 use crate::request::RequestContext;
 use crate::status::reason_phrase;
 
 const STATUS_LINE_START: &[u8] = b"HTTP/1.1 ";
 const CRLF: &[u8] = b"\r\n";
 const HEADER_SEPARATOR: &[u8] = b": ";
-const SERVER: &[u8] = b"Server: ";
-const DATE: &[u8] = b"Date: ";
 const CONTENT_LENGTH: &[u8] = b"Content-Length: ";
 const CONTENT_LENGTH_ZERO: &[u8] = b"Content-Length: 0\r\n";
 const TRANSFER_ENCODING_CHUNKED: &[u8] = b"Transfer-Encoding: chunked\r\n";
@@ -60,8 +59,8 @@ pub struct ResponseHead<'a, H> {
     pub content_length: Option<u64>,
 }
 
-/// Writes the status line, `Server`, `Date`, the user's headers and the framing headers
-/// into `out`. Returns how to write the body, and whether the connection stays open
+/// Writes the status line, the preamble (`Server`, `Date`), the user's headers and the
+/// framing headers into `out`. Returns how to write the body, and whether the connection stays open
 /// after this response.
 ///
 /// The status line always says `HTTP/1.1` (RFC 9112 §2.3 allows it for 1.0 clients,
@@ -71,12 +70,13 @@ pub struct ResponseHead<'a, H> {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use typhoon_http1::{encode_head, encode_chunk, encode_last_chunk, BodyMode, Method, RequestContext, ResponseHead, Version};
+/// use typhoon_http1::{encode_head, encode_chunk, encode_last_chunk, BodyMode, Method, Preamble, RequestContext, ResponseHead, Version};
 ///
 /// let ctx = RequestContext { method: Method::Get, version: Version::Http11, keep_alive: true };
 /// let mut out = BytesMut::new();
 /// let head = ResponseHead { status: 200, reason: "", headers: [("Content-Type", "text/plain")], content_length: None };
-/// let (mode, keep_alive) = encode_head(&mut out, &ctx, head, b"Sun, 06 Nov 1994 08:49:37 GMT", b"TyphoonServer/0.1.0");
+/// let preamble = Preamble::new(b"TyphoonServer/0.1.0", b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// let (mode, keep_alive) = encode_head(&mut out, &ctx, head, &preamble);
 /// assert_eq!((mode, keep_alive), (BodyMode::Chunked, true));
 /// encode_chunk(&mut out, b"hello");
 /// encode_last_chunk(&mut out);
@@ -86,8 +86,7 @@ pub fn encode_head<'a, H>(
     out: &mut BytesMut,
     ctx: &RequestContext,
     head: ResponseHead<'a, H>,
-    date: &[u8],
-    server: &[u8],
+    preamble: &Preamble,
 ) -> (BodyMode, bool)
 where
     H: IntoIterator<Item = (&'a str, &'a str)>,
@@ -99,8 +98,7 @@ where
         head.reason,
         head.headers,
         head.content_length,
-        date,
-        server,
+        preamble,
     )
 }
 
@@ -112,11 +110,12 @@ where
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use typhoon_http1::{encode_response, Method, RequestContext, Version};
+/// use typhoon_http1::{encode_response, Method, Preamble, RequestContext, Version};
 ///
 /// let ctx = RequestContext { method: Method::Head, version: Version::Http11, keep_alive: true };
 /// let mut out = BytesMut::new();
-/// let keep_alive = encode_response(&mut out, &ctx, 200, "", [("Content-Type", "text/plain")], b"hello", b"Sun, 06 Nov 1994 08:49:37 GMT", b"");
+/// let preamble = Preamble::new(b"", b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// let keep_alive = encode_response(&mut out, &ctx, 200, "", [("Content-Type", "text/plain")], b"hello", &preamble);
 /// assert!(keep_alive);
 /// assert_eq!(&out[..], &b"HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"[..]);
 /// ```
@@ -128,8 +127,7 @@ pub fn encode_response<'a, H>(
     reason: &str,
     headers: H,
     body: &[u8],
-    date: &[u8],
-    server: &[u8],
+    preamble: &Preamble,
 ) -> bool
 where
     H: IntoIterator<Item = (&'a str, &'a str)>,
@@ -141,8 +139,7 @@ where
         reason,
         headers,
         Some(body.len() as u64),
-        date,
-        server,
+        preamble,
     );
     if mode == BodyMode::Length {
         out.extend_from_slice(body);
@@ -195,23 +192,23 @@ pub fn encode_last_chunk(out: &mut BytesMut) {
     out.extend_from_slice(LAST_CHUNK);
 }
 
-/// Writes the response to a [`ParseError`]: its status line, `Server`, `Date`,
+/// Writes the response to a [`ParseError`]: its status line, the preamble,
 /// `Content-Length: 0` and `Connection: close`. The caller then closes the connection.
 ///
 /// # Examples
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use typhoon_http1::{encode_error, ParseError};
+/// use typhoon_http1::{encode_error, ParseError, Preamble};
 ///
 /// let mut out = BytesMut::new();
-/// encode_error(&mut out, ParseError::BodyTooLarge { limit: 10 }, b"Sun, 06 Nov 1994 08:49:37 GMT", b"TyphoonServer/0.1.0");
+/// let preamble = Preamble::new(b"TyphoonServer/0.1.0", b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// encode_error(&mut out, ParseError::BodyTooLarge { limit: 10 }, &preamble);
 /// assert_eq!(&out[..], &b"HTTP/1.1 413 Content Too Large\r\nServer: TyphoonServer/0.1.0\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"[..]);
 /// ```
-pub fn encode_error(out: &mut BytesMut, err: ParseError, date: &[u8], server: &[u8]) {
+pub fn encode_error(out: &mut BytesMut, err: ParseError, preamble: &Preamble) {
     write_status_line(out, err.status(), err.reason());
-    write_default(out, SERVER, server);
-    write_default(out, DATE, date);
+    out.extend_from_slice(preamble.as_bytes());
     out.extend_from_slice(CONTENT_LENGTH_ZERO);
     out.extend_from_slice(CONNECTION_CLOSE);
     out.extend_from_slice(CRLF);
@@ -227,8 +224,7 @@ fn write_head<'h, I>(
     reason: &str,
     headers: I,
     content_length: Option<u64>,
-    date: &[u8],
-    server: &[u8],
+    preamble: &Preamble,
 ) -> (BodyMode, bool)
 where
     I: IntoIterator<Item = (&'h str, &'h str)>,
@@ -245,9 +241,8 @@ where
 
     write_status_line(out, status, reason);
     let server_at = out.len();
-    write_default(out, SERVER, server);
-    let date_at = out.len();
-    write_default(out, DATE, date);
+    out.extend_from_slice(preamble.as_bytes());
+    let date_at = server_at + preamble.server_len();
     let user_at = out.len();
 
     let mut user = UserHeaders::default();
@@ -346,17 +341,6 @@ fn write_status_line(out: &mut BytesMut, status: u16, reason: &str) {
     out.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());
     out.extend_from_slice(b" ");
     out.extend_from_slice(reason.as_bytes());
-    out.extend_from_slice(CRLF);
-}
-
-/// Writes `prefix value CRLF` unless `value` is empty (which turns the header off) or
-/// could split the response.
-fn write_default(out: &mut BytesMut, prefix: &[u8], value: &[u8]) {
-    if value.is_empty() || !is_field_value(value) {
-        return;
-    }
-    out.extend_from_slice(prefix);
-    out.extend_from_slice(value);
     out.extend_from_slice(CRLF);
 }
 

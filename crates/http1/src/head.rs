@@ -1,12 +1,14 @@
 //! Request heads: finding where one ends, then parsing and checking it.
 
+use std::mem::ManuallyDrop;
+
 use bytes::Bytes;
 
 use crate::error::ParseError;
 use crate::grammar::{is_ows, is_token, is_valid_authority, list_contains, trim_ows};
 use crate::limits::Limits;
 use crate::method::{Method, Version};
-use crate::request::{Request, Span};
+use crate::request::{Parts, Request, Span};
 use crate::target::parse_target;
 
 /// Header slots kept on the stack; a larger `max_headers` falls back to the heap.
@@ -214,11 +216,8 @@ pub(crate) fn parse_head(
     };
 
     let mut fields = FieldSummary::default();
-    let mut headers = smallvec::SmallVec::with_capacity(parsed.len());
     for h in parsed.iter() {
-        let name = h.name.as_bytes();
-        fields.note(name, h.value)?;
-        headers.push((Span::of(&head, name), Span::of(&head, h.value)));
+        fields.note(h.name.as_bytes(), h.value)?;
     }
 
     let host_header = fields.check_host(version)?;
@@ -239,19 +238,26 @@ pub(crate) fn parse_head(
         None => host_header.map(|value| Span::of(&head, value)),
     };
     let target = Span::of(&head, target);
+    // Filled in place: a request's parts are boxed (and the box reused), and built on the
+    // stack the 264-byte header list would be copied into the box.
+    let mut request = Parts::take();
+    request.method = method;
+    request.version = version;
+    request.target = target;
+    request.path = parts.path;
+    request.query = parts.query;
+    request.host = host;
+    request.keep_alive = keep_alive;
+    request.headers.reserve(parsed.len());
+    for h in parsed.iter() {
+        let name = h.name.as_bytes();
+        request
+            .headers
+            .push((Span::of(&head, name), Span::of(&head, h.value)));
+    }
+    request.head = head;
     Ok(ParsedHead {
-        request: Request {
-            method,
-            version,
-            target,
-            path: parts.path,
-            query: parts.query,
-            host,
-            headers,
-            body: Bytes::new(),
-            keep_alive,
-            head,
-        },
+        request: Request(ManuallyDrop::new(request)),
         framing,
         expect_continue,
     })

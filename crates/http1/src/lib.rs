@@ -16,9 +16,10 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use typhoon_http1::{encode_error, encode_response, DateCache, Decoded, Decoder, Limits};
+//! use typhoon_http1::{encode_error, encode_response, DateCache, Decoded, Decoder, Limits, Preamble};
 //!
 //! let date = DateCache::new(std::time::SystemTime::now());
+//! let preamble = Preamble::new(b"TyphoonServer/0.1.0", date.as_bytes());
 //! let mut decoder = Decoder::new(Limits::default());
 //! let mut read_buf = BytesMut::from(&b"GET /hello HTTP/1.1\r\nHost: example.com\r\n\r\n"[..]);
 //! let mut write_buf = BytesMut::new();
@@ -27,13 +28,13 @@
 //!         Ok(Some(Decoded::Request(req))) => {
 //!             let body = format!("hello from {}", req.path());
 //!             let keep_alive = encode_response(&mut write_buf, &req.context(), 200, "",
-//!                 [("Content-Type", "text/plain")], body.as_bytes(), date.as_bytes(), b"TyphoonServer/0.1.0");
+//!                 [("Content-Type", "text/plain")], body.as_bytes(), &preamble);
 //!             if !keep_alive { break; }
 //!         }
 //!         Ok(Some(Decoded::Continue)) => write_buf.extend_from_slice(typhoon_http1::CONTINUE),
 //!         Ok(None) => break, // read more from the socket
 //!         Err(err) => {
-//!             encode_error(&mut write_buf, err, date.as_bytes(), b"TyphoonServer/0.1.0");
+//!             encode_error(&mut write_buf, err, &preamble);
 //!             break; // then close
 //!         }
 //!     }
@@ -56,6 +57,7 @@
 //! - `encode` — response heads, bodies, chunks and error responses.
 //! - `status` — [`reason_phrase`].
 //! - `date` — [`DateCache`].
+//! - `preamble` — [`Preamble`], the `Server` and `Date` lines of every response.
 //! - `grammar` — RFC 9110 character classes shared by the above.
 
 mod chunked;
@@ -67,6 +69,7 @@ mod grammar;
 mod head;
 mod limits;
 mod method;
+mod preamble;
 mod request;
 mod status;
 mod target;
@@ -80,5 +83,6 @@ pub use encode::{
 pub use error::ParseError;
 pub use limits::Limits;
 pub use method::{Method, Version};
+pub use preamble::Preamble;
 pub use request::{Request, RequestContext};
 pub use status::reason_phrase;

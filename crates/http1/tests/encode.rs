@@ -3,11 +3,15 @@
 use bytes::BytesMut;
 use typhoon_http1::{
     encode_chunk, encode_error, encode_head, encode_last_chunk, encode_response, reason_phrase,
-    BodyMode, Method, ParseError, RequestContext, ResponseHead, Version,
+    BodyMode, Method, ParseError, Preamble, RequestContext, ResponseHead, Version,
 };
 
 const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";
 const SERVER: &[u8] = b"TyphoonServer/0.1.0";
+fn preamble() -> Preamble {
+    Preamble::new(SERVER, DATE)
+}
+
 const DEFAULTS: &str = "Server: TyphoonServer/0.1.0\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n";
 
 fn ctx(method: Method, version: Version, keep_alive: bool) -> RequestContext {
@@ -40,8 +44,7 @@ fn head(
             headers: headers.iter().copied(),
             content_length,
         },
-        DATE,
-        SERVER,
+        &preamble(),
     );
     (String::from_utf8_lossy(&out).into_owned(), mode, keep_alive)
 }
@@ -60,8 +63,7 @@ fn response(
         "",
         headers.iter().copied(),
         body,
-        DATE,
-        SERVER,
+        &preamble(),
     );
     (String::from_utf8_lossy(&out).into_owned(), keep_alive)
 }
@@ -283,8 +285,7 @@ fn status_line_and_reason() {
             headers: Vec::<(&str, &str)>::new(),
             content_length: Some(0),
         },
-        b"",
-        b"",
+        &Preamble::new(b"", b""),
     );
     // Empty date and server switch those headers off.
     assert_eq!(
@@ -292,13 +293,21 @@ fn status_line_and_reason() {
         b"HTTP/1.1 299 Custom Thing\r\nContent-Length: 0\r\n\r\n"
     );
     let mut out = BytesMut::new();
-    encode_response(&mut out, &GET11, 404, "Nope\r\nX: y", [], b"", b"", b"");
+    encode_response(
+        &mut out,
+        &GET11,
+        404,
+        "Nope\r\nX: y",
+        [],
+        b"",
+        &Preamble::default(),
+    );
     assert_eq!(
         &out[..],
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
     );
     let mut out = BytesMut::new();
-    encode_response(&mut out, &GET11, 599, "", [], b"", b"", b"");
+    encode_response(&mut out, &GET11, 599, "", [], b"", &Preamble::default());
     assert!(out.starts_with(b"HTTP/1.1 599 Unknown\r\n"));
     // A 1.0 request still gets an HTTP/1.1 status line (H3).
     let (out, _) = response(&ctx(Method::Get, Version::Http10, false), 200, &[], b"");
@@ -347,7 +356,7 @@ fn error_responses() {
         ),
     ] {
         let mut out = BytesMut::new();
-        encode_error(&mut out, err, DATE, SERVER);
+        encode_error(&mut out, err, &preamble());
         assert_eq!(
             String::from_utf8_lossy(&out),
             format!("HTTP/1.1 {line}\r\n{DEFAULTS}Content-Length: 0\r\nConnection: close\r\n\r\n")

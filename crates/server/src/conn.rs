@@ -266,13 +266,8 @@ impl<S: Service> Busy<'_, S> {
             self.info.remote,
             err.status()
         );
-        let date = self.state.date.borrow();
-        encode_error(
-            &mut self.io.borrow_mut().wbuf,
-            err,
-            date.as_bytes(),
-            self.state.config.server_name.as_bytes(),
-        );
+        let preamble = self.state.preamble.borrow();
+        encode_error(&mut self.io.borrow_mut().wbuf, err, &preamble);
     }
 
     /// Head or body deadline passed: 408, then close.

@@ -133,19 +133,10 @@ impl Responder {
         }
         let ctx = self.effective_context();
         let mut io = self.io.borrow_mut();
-        let date = self.state.date.borrow();
-        let server = self.state.config.server_name.as_bytes();
-        io.keep_alive = encode_response(
-            &mut io.wbuf,
-            &ctx,
-            status,
-            reason,
-            headers,
-            body,
-            date.as_bytes(),
-            server,
-        );
-        drop((io, date));
+        let preamble = self.state.preamble.borrow();
+        io.keep_alive =
+            encode_response(&mut io.wbuf, &ctx, status, reason, headers, body, &preamble);
+        drop((io, preamble));
         self.stage = Stage::Done;
     }
 
@@ -163,22 +154,16 @@ impl Responder {
         }
         let ctx = self.effective_context();
         let mut io = self.io.borrow_mut();
-        let date = self.state.date.borrow();
+        let preamble = self.state.preamble.borrow();
         let head = ResponseHead {
             status,
             reason,
             headers,
             content_length: None,
         };
-        let (mode, keep_alive) = encode_head(
-            &mut io.wbuf,
-            &ctx,
-            head,
-            date.as_bytes(),
-            self.state.config.server_name.as_bytes(),
-        );
+        let (mode, keep_alive) = encode_head(&mut io.wbuf, &ctx, head, &preamble);
         io.keep_alive = keep_alive;
-        drop((io, date));
+        drop((io, preamble));
         self.stage = Stage::Streaming(mode);
     }
 

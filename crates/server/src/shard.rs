@@ -177,7 +177,7 @@ async fn tick_date(state: Rc<ShardState>) {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         Timer::new(Duration::from_nanos(1_000_000_000 - u64::from(into_second))).await;
-        state.date.borrow_mut().update(SystemTime::now());
+        state.set_date(SystemTime::now());
     }
 }
 

@@ -1,4 +1,5 @@
-//! Shard-local state: the stop flag, the live-connection registry, the Date cache.
+//! Shard-local state: the stop flag, the live-connection registry, the Date cache and
+//! the response preamble.
 //!
 //! Everything here lives on one shard thread, so it is plain `Rc`/`Cell`/`RefCell`; nothing
 //! on the request path takes a lock.
@@ -10,7 +11,7 @@ use std::task::{Poll, Waker};
 use std::time::{Instant, SystemTime};
 
 use slab::Slab;
-use typhoon_http1::DateCache;
+use typhoon_http1::{DateCache, Preamble};
 
 use crate::config::ServerConfig;
 use crate::pool::BufferPool;
@@ -24,6 +25,8 @@ pub(crate) struct ShardState {
     pub buffers: BufferPool,
     pub config: std::sync::Arc<ServerConfig>,
     pub date: RefCell<DateCache>,
+    /// `Server` and `Date` lines of every response, rebuilt when the date changes.
+    pub preamble: RefCell<Preamble>,
     stopping: Cell<bool>,
     /// Live connections: their sockets, to shut them down on stop and to end their waits
     /// at their deadlines.
@@ -33,14 +36,27 @@ pub(crate) struct ShardState {
 
 impl ShardState {
     pub fn new(info: ShardInfo, config: std::sync::Arc<ServerConfig>) -> Self {
+        let date = DateCache::new(SystemTime::now());
+        let preamble = Preamble::new(config.server_name.as_bytes(), date.as_bytes());
         Self {
             info,
             buffers: BufferPool::default(),
             config,
-            date: RefCell::new(DateCache::new(SystemTime::now())),
+            date: RefCell::new(date),
+            preamble: RefCell::new(preamble),
             stopping: Cell::new(false),
             conns: RefCell::new(Slab::new()),
             drained: Cell::new(None),
+        }
+    }
+
+    /// Shows `now` in the Date cache and the preamble (no work within the same second).
+    pub fn set_date(&self, now: SystemTime) {
+        let mut date = self.date.borrow_mut();
+        let before = *date;
+        date.update(now);
+        if date.as_bytes() != before.as_bytes() {
+            self.preamble.borrow_mut().set_date(date.as_bytes());
         }
     }
 

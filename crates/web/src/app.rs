@@ -7,6 +7,7 @@ use typhoon_http1::Request;
 use typhoon_server::{HttpServer, MakeService, Responder, ServerHandle, Service, ShardInfo};
 
 use crate::error::HttpError;
+use crate::etag::EtagMemo;
 use crate::handler::Handler;
 use crate::lifecycle::{send_error, RequestHandler};
 use crate::route::{Captures, Route};
@@ -166,6 +167,8 @@ pub(crate) struct AppState {
     pub settings: Settings,
     /// Buffers of finished responses, reused by the next ones.
     pub spares: Spares,
+    /// The tag of the last small body, for the automatic ETag.
+    pub etags: EtagMemo,
 }
 
 impl AppState {
@@ -189,6 +192,7 @@ impl MakeService for Application {
                 settings: self.settings.clone(),
                 app: self.clone(),
                 spares: Spares::default(),
+                etags: EtagMemo::default(),
             }),
         }
     }

@@ -30,11 +30,13 @@
 //! - [`cookies`]: `Cookie`/`Set-Cookie` and Tornado's signed values.
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
+//! - `etag`: the automatic ETag and `If-None-Match`.
 
 mod app;
 pub mod arguments;
 pub mod cookies;
 mod error;
+mod etag;
 mod handler;
 mod json;
 mod lifecycle;
