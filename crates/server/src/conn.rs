@@ -128,13 +128,18 @@ struct Busy<'a, S> {
 // The connection is strictly sequential: while the service runs, this task only awaits
 // it, so the `ConnIo` borrows held across awaits here never meet the responder's.
 #[allow(clippy::await_holding_refcell_ref)]
-impl<S: Service> Busy<'_, S> {
+impl<'a, S: Service> Busy<'a, S> {
     /// Reads and answers until nothing is left to answer (`Ok(true)`: the connection
     /// waits for its next request) or the connection must close (`Ok(false)`).
-    async fn run(mut self) -> io::Result<bool> {
-        let result = self.serve().await;
-        self.release_buffers();
-        result
+    // Not an `async fn`: it would keep `self` twice in its future (as taken and as the
+    // body's local); the block captures it once.
+    #[allow(clippy::manual_async_fn)]
+    fn run(mut self) -> impl Future<Output = io::Result<bool>> + 'a {
+        async move {
+            let result = self.serve().await;
+            self.release_buffers();
+            result
+        }
     }
 
     async fn serve(&mut self) -> io::Result<bool> {

@@ -471,3 +471,24 @@ fn panicking_handler_is_500_and_the_server_keeps_serving() {
     assert_eq!(server.fetch("/panic").status, 500);
     assert_eq!(server.fetch("/ok").text(), "ok");
 }
+
+#[test]
+fn a_panicking_handler_factory_is_500_and_the_server_keeps_serving() {
+    // The route's factory (Tornado's `initialize`) is user code too.
+    fn exploding() -> Panicky {
+        panic!("initialize failed")
+    }
+    let server = TestServer::start(Application::new(vec![
+        url(r"/init-panic", exploding),
+        url(r"/ok", reply("ok")),
+    ]));
+    let r = server.fetch("/init-panic");
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        r.text(),
+        "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
+    );
+    assert_eq!(server.fetch("/ok").text(), "ok");
+    assert_eq!(server.fetch("/init-panic").status, 500);
+    assert_eq!(server.fetch("/ok").text(), "ok");
+}

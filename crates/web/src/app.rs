@@ -1,5 +1,7 @@
 //! `Application`: host rule tables and named routes; each shard serves its own copy.
 
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use regex::Regex;
@@ -9,7 +11,7 @@ use typhoon_server::{HttpServer, MakeService, Responder, ServerHandle, Service, 
 use crate::error::HttpError;
 use crate::etag::EtagMemo;
 use crate::handler::Handler;
-use crate::lifecycle::{send_error, RequestHandler};
+use crate::lifecycle::{send_error, LocalFuture, RequestHandler};
 use crate::route::{Captures, Route};
 use crate::spares::Spares;
 use crate::Settings;
@@ -199,17 +201,26 @@ impl MakeService for Application {
 }
 
 impl Service for AppService {
-    async fn call(&self, req: Request, out: Responder) {
+    fn call(&self, req: Request, out: Responder) -> impl Future<Output = ()> {
         let app = &self.state.app;
         let found = app.find(&req);
         let (route, caps) = match found {
             Some((route, caps)) => (Some(route), caps),
             None => (app.default_handler.as_ref(), Captures::default()),
         };
-        let mut h = Handler::new(req, out, self.state.clone(), caps.args, caps.kwargs);
-        match route {
-            Some(route) => route.make_handler().run(&mut h).await,
-            None => NotFound.run_not_found(&mut h).await,
+        let h = Handler::new(req, out, self.state.clone(), caps.args, caps.kwargs);
+        let Some(route) = route else {
+            return not_found(h);
+        };
+        // The factory is user code (Tornado's `initialize`) and runs here, before the
+        // server polls the future: a panic in it is raised again from the future, where
+        // the server catches handler panics, for the same 500 and log line.
+        match catch_unwind(AssertUnwindSafe(|| route.make_handler())) {
+            Ok(handler) => handler.run(h),
+            Err(panic) => Box::pin(async move {
+                let _answered_by_the_server = h;
+                resume_unwind(panic)
+            }),
         }
     }
 }
@@ -219,10 +230,10 @@ struct NotFound;
 
 impl RequestHandler for NotFound {}
 
-impl NotFound {
-    async fn run_not_found(&mut self, h: &mut Handler) {
-        send_error(self, h, HttpError::new(404).status, None);
+fn not_found(mut h: Handler) -> LocalFuture<'static> {
+    Box::pin(async move {
+        send_error(&mut NotFound, &mut h, HttpError::new(404).status, None);
         h.finish_response().await;
         h.log_request();
-    }
+    })
 }

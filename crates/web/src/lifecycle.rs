@@ -98,64 +98,75 @@ pub(crate) type LocalFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// [`RequestHandler`] with its type erased, so one route table holds many handler types.
 pub(crate) trait Dispatch {
-    fn run<'a>(&'a mut self, h: &'a mut Handler) -> LocalFuture<'a>;
+    /// Runs the lifecycle for `h`. The handler, `h` and the lifecycle's state share one
+    /// allocation, so the connection's future holds only a pointer to them: small enough
+    /// for the allocator's per-thread cache, which a busy session holding the `Handler`
+    /// itself was not (1,840 bytes against 984 for a bare `Service`).
+    fn run(self: Box<Self>, h: Handler) -> LocalFuture<'static>;
 }
 
 impl<T: RequestHandler> Dispatch for T {
-    fn run<'a>(&'a mut self, h: &'a mut Handler) -> LocalFuture<'a> {
+    fn run(self: Box<Self>, h: Handler) -> LocalFuture<'static> {
         // Built straight into its allocation rather than on the stack and copied.
-        let future: Pin<Box<_>> = Box::into_pin(Box::write(Box::new_uninit(), execute(self, h)));
+        let future: Pin<Box<_>> = Box::into_pin(Box::write(Box::new_uninit(), execute(*self, h)));
         future
     }
 }
 
 /// Tornado's `_execute`, step by step.
-async fn execute<T: RequestHandler>(handler: &mut T, h: &mut Handler) {
-    handler.set_default_headers(h);
-    let mut result = h.prepare_request();
-    if result.is_ok() {
-        result = handler.prepare(h).await;
-    }
-    if result.is_ok() && !h.is_finished() {
-        result = match h.request().method() {
-            Method::Get => handler.get(h).await,
-            Method::Post => handler.post(h).await,
-            Method::Put => handler.put(h).await,
-            Method::Delete => handler.delete(h).await,
-            Method::Patch => handler.patch(h).await,
-            Method::Head => handler.head(h).await,
-            Method::Options => handler.options(h).await,
-            Method::Trace => Err(HttpError::new(405).into()),
-        };
-    }
-    match result {
-        Ok(()) | Err(Error::Finish) => {}
-        Err(Error::Http(err)) => {
-            if let Some(message) = &err.log_message {
-                log::warn!(
-                    "{} {} ({}): {message}",
-                    err.status,
+// Not an `async fn`: its arguments would be stored twice in the future (once as taken,
+// once as the body's locals: 1,208 bytes instead of 840, past the allocator's per-thread
+// cache). The block captures them once and works through references to them.
+#[allow(clippy::manual_async_fn)]
+fn execute<T: RequestHandler>(mut handler: T, mut h: Handler) -> impl Future<Output = ()> {
+    async move {
+        let (handler, h) = (&mut handler, &mut h);
+        handler.set_default_headers(h);
+        let mut result = h.prepare_request();
+        if result.is_ok() {
+            result = handler.prepare(h).await;
+        }
+        if result.is_ok() && !h.is_finished() {
+            result = match h.request().method() {
+                Method::Get => handler.get(h).await,
+                Method::Post => handler.post(h).await,
+                Method::Put => handler.put(h).await,
+                Method::Delete => handler.delete(h).await,
+                Method::Patch => handler.patch(h).await,
+                Method::Head => handler.head(h).await,
+                Method::Options => handler.options(h).await,
+                Method::Trace => Err(HttpError::new(405).into()),
+            };
+        }
+        match result {
+            Ok(()) | Err(Error::Finish) => {}
+            Err(Error::Http(err)) => {
+                if let Some(message) = &err.log_message {
+                    log::warn!(
+                        "{} {} ({}): {message}",
+                        err.status,
+                        h.request_summary(),
+                        h.remote_ip()
+                    );
+                }
+                send_error(handler, h, err.status, err.reason.as_deref());
+            }
+            Err(Error::Internal(err)) => {
+                log::error!(
+                    "Uncaught exception {} ({}): {err}",
                     h.request_summary(),
                     h.remote_ip()
                 );
+                send_error(handler, h, 500, None);
             }
-            send_error(handler, h, err.status, err.reason.as_deref());
         }
-        Err(Error::Internal(err)) => {
-            log::error!(
-                "Uncaught exception {} ({}): {err}",
-                h.request_summary(),
-                h.remote_ip()
-            );
-            send_error(handler, h, 500, None);
+        h.finish_response().await;
+        if h.peer_closed() {
+            handler.on_connection_close(h);
         }
+        h.log_request();
+        handler.on_finish(h);
     }
-    h.finish_response().await;
-    if h.peer_closed() {
-        handler.on_connection_close(h);
-    }
-    h.log_request();
-    handler.on_finish(h);
 }
 
 /// Tornado's `send_error`: a fresh response with the error page, unless the head is
