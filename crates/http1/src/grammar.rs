@@ -6,17 +6,23 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 }
 
 /// `is_tchar` as a table: one load per byte on the response path.
-const TCHAR: [bool; 256] = {
+const TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
+
+/// A byte-class table: ASCII letters and digits, and `extra`.
+const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
-        table[i] = matches!(i as u8,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
-            | b'^' | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z');
+        table[i] = (i as u8).is_ascii_alphanumeric();
         i += 1;
     }
+    let mut j = 0;
+    while j < extra.len() {
+        table[extra[j] as usize] = true;
+        j += 1;
+    }
     table
-};
+}
 
 /// `token = 1*tchar`.
 pub(crate) fn is_token(s: &[u8]) -> bool {
@@ -106,17 +112,7 @@ fn is_reg_name_byte(b: u8) -> bool {
 }
 
 /// `is_reg_name_byte` as a table: every request's Host is checked byte by byte.
-const REG_NAME: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = matches!(i as u8,
-            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'.' | b'_' | b'~' | b'%'
-            | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b';' | b'=');
-        i += 1;
-    }
-    table
-};
+const REG_NAME: [bool; 256] = alphanumeric_and(b"-._~%!$&'()*+;=");
 
 #[cfg(test)]
 mod tests {

@@ -426,6 +426,10 @@ impl RequestHandler for Broken {
 }
 
 /// Panics.
+/// Tornado's page for an uncaught error.
+const ERROR_500_PAGE: &str =
+    "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>";
+
 struct Panicky;
 impl RequestHandler for Panicky {
     async fn get(&mut self, _h: &mut Handler) -> Result {
@@ -442,10 +446,7 @@ fn uncaught_error_is_a_logged_500_and_the_server_keeps_serving() {
     ]));
     let r = server.fetch("/uncaught-boom");
     assert_eq!(r.status, 500);
-    assert_eq!(
-        r.text(),
-        "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
-    );
+    assert_eq!(r.text(), ERROR_500_PAGE);
     let line = support::wait_for_line("Uncaught exception for /uncaught-boom", |l| {
         l.message
             .contains("Uncaught exception GET /uncaught-boom (127.0.0.1)")
@@ -484,10 +485,7 @@ fn a_panicking_handler_factory_is_500_and_the_server_keeps_serving() {
     ]));
     let r = server.fetch("/init-panic");
     assert_eq!(r.status, 500);
-    assert_eq!(
-        r.text(),
-        "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
-    );
+    assert_eq!(r.text(), ERROR_500_PAGE);
     assert_eq!(server.fetch("/ok").text(), "ok");
     assert_eq!(server.fetch("/init-panic").status, 500);
     assert_eq!(server.fetch("/ok").text(), "ok");
