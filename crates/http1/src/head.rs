@@ -185,7 +185,7 @@ pub(crate) fn parse_head(
     let line_end = end.request_line_end.saturating_sub(2);
     let line = head.get(..line_end).ok_or(ParseError::BadRequestLine)?;
     let (method, target, version) = parse_request_line(line)?;
-    let parts = parse_target(&head, target, method)?;
+    let target_parts = parse_target(&head, target, method)?;
 
     let section = head
         .get(end.request_line_end..)
@@ -215,9 +215,19 @@ pub(crate) fn parse_head(
         _ => return Err(ParseError::BadHeaderName),
     };
 
+    // Filled in place: a request's parts are boxed (and the box reused; an error below
+    // hands it back), and built on the stack the 264-byte header list would be copied
+    // into the box.
+    let mut request = Request(ManuallyDrop::new(Parts::take()));
+    let parts = &mut request.0;
+    parts.headers.reserve(parsed.len());
     let mut fields = FieldSummary::default();
     for h in parsed.iter() {
-        fields.note(h.name.as_bytes(), h.value)?;
+        let name = h.name.as_bytes();
+        fields.note(name, h.value)?;
+        parts
+            .headers
+            .push((Span::of(&head, name), Span::of(&head, h.value)));
     }
 
     let host_header = fields.check_host(version)?;
@@ -233,31 +243,21 @@ pub(crate) fn parse_head(
                 && (matches!(method, Method::Get | Method::Head) || fields.content_length.is_some())
         }
     };
-    let host = match parts.authority {
+    let host = match target_parts.authority {
         Some(authority) => Some(authority),
         None => host_header.map(|value| Span::of(&head, value)),
     };
     let target = Span::of(&head, target);
-    // Filled in place: a request's parts are boxed (and the box reused), and built on the
-    // stack the 264-byte header list would be copied into the box.
-    let mut request = Parts::take();
-    request.method = method;
-    request.version = version;
-    request.target = target;
-    request.path = parts.path;
-    request.query = parts.query;
-    request.host = host;
-    request.keep_alive = keep_alive;
-    request.headers.reserve(parsed.len());
-    for h in parsed.iter() {
-        let name = h.name.as_bytes();
-        request
-            .headers
-            .push((Span::of(&head, name), Span::of(&head, h.value)));
-    }
-    request.head = head;
+    parts.method = method;
+    parts.version = version;
+    parts.target = target;
+    parts.path = target_parts.path;
+    parts.query = target_parts.query;
+    parts.host = host;
+    parts.keep_alive = keep_alive;
+    parts.head = head;
     Ok(ParsedHead {
-        request: Request(ManuallyDrop::new(request)),
+        request,
         framing,
         expect_continue,
     })

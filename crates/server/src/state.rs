@@ -50,14 +50,11 @@ impl ShardState {
         }
     }
 
-    /// Shows `now` in the Date cache and the preamble (no work within the same second).
+    /// Shows `now` in the Date cache and the preamble (called once a second).
     pub fn set_date(&self, now: SystemTime) {
         let mut date = self.date.borrow_mut();
-        let before = *date;
         date.update(now);
-        if date.as_bytes() != before.as_bytes() {
-            self.preamble.borrow_mut().set_date(date.as_bytes());
-        }
+        self.preamble.borrow_mut().set_date(date.as_bytes());
     }
 
     /// True once shutdown began: no new connections, `Connection: close` on every response.

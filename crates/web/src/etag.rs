@@ -38,7 +38,8 @@ impl Etag {
 /// them a compare replaces the SHA-1 (3% of a pipelined hello profile).
 #[derive(Default)]
 pub(crate) struct EtagMemo {
-    last: RefCell<Option<(Vec<u8>, Etag)>>,
+    /// The body and its tag; no tag before the first small body.
+    last: RefCell<(Vec<u8>, Option<Etag>)>,
 }
 
 impl EtagMemo {
@@ -48,17 +49,14 @@ impl EtagMemo {
             return Etag::of(body);
         }
         let mut last = self.last.borrow_mut();
-        match &mut *last {
-            Some((bytes, etag)) if bytes[..] == *body => *etag,
-            Some((bytes, etag)) => {
-                *etag = Etag::of(body);
+        let (bytes, tag) = &mut *last;
+        match *tag {
+            Some(etag) if bytes[..] == *body => etag,
+            _ => {
+                let etag = Etag::of(body);
                 bytes.clear();
                 bytes.extend_from_slice(body);
-                *etag
-            }
-            None => {
-                let etag = Etag::of(body);
-                *last = Some((body.to_vec(), etag));
+                *tag = Some(etag);
                 etag
             }
         }
