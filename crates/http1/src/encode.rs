@@ -3,11 +3,12 @@
 use bytes::BytesMut;
 
 use crate::error::ParseError;
+use crate::field::HeaderField;
 use crate::grammar::{is_field_value, is_token, list_contains};
 use crate::method::{Method, Version};
 use crate::preamble::Preamble;
 use crate::request::RequestContext;
-use crate::status::reason_phrase;
+use crate::status::{reason_phrase, status_line};
 
 const STATUS_LINE_START: &[u8] = b"HTTP/1.1 ";
 const CRLF: &[u8] = b"\r\n";
@@ -82,14 +83,15 @@ pub struct ResponseHead<'a, H> {
 /// encode_last_chunk(&mut out);
 /// assert_eq!(&out[..], &b"HTTP/1.1 200 OK\r\nServer: TyphoonServer/0.1.0\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"[..]);
 /// ```
-pub fn encode_head<'a, H>(
+pub fn encode_head<H>(
     out: &mut BytesMut,
     ctx: &RequestContext,
-    head: ResponseHead<'a, H>,
+    head: ResponseHead<'_, H>,
     preamble: &Preamble,
 ) -> (BodyMode, bool)
 where
-    H: IntoIterator<Item = (&'a str, &'a str)>,
+    H: IntoIterator,
+    H::Item: HeaderField,
 {
     write_head(
         out,
@@ -120,7 +122,7 @@ where
 /// assert_eq!(&out[..], &b"HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"[..]);
 /// ```
 #[allow(clippy::too_many_arguments)] // The signature is the crate's public contract.
-pub fn encode_response<'a, H>(
+pub fn encode_response<H>(
     out: &mut BytesMut,
     ctx: &RequestContext,
     status: u16,
@@ -130,7 +132,8 @@ pub fn encode_response<'a, H>(
     preamble: &Preamble,
 ) -> bool
 where
-    H: IntoIterator<Item = (&'a str, &'a str)>,
+    H: IntoIterator,
+    H::Item: HeaderField,
 {
     let (mode, keep_alive) = write_head(
         out,
@@ -217,7 +220,7 @@ pub fn encode_error(out: &mut BytesMut, err: ParseError, preamble: &Preamble) {
 /// The shared body of [`encode_head`] and [`encode_response`]; takes the reason apart
 /// from the headers so that their lifetimes need not match.
 #[allow(clippy::too_many_arguments)]
-fn write_head<'h, I>(
+fn write_head<I>(
     out: &mut BytesMut,
     ctx: &RequestContext,
     status: u16,
@@ -227,7 +230,8 @@ fn write_head<'h, I>(
     preamble: &Preamble,
 ) -> (BodyMode, bool)
 where
-    I: IntoIterator<Item = (&'h str, &'h str)>,
+    I: IntoIterator,
+    I::Item: HeaderField,
 {
     let is_head = ctx.method == Method::Head;
     // RFC 9110 §6.4.1: 1xx, 204 and 304 never have content; §8.6 and RFC 9112 §6.1:
@@ -246,8 +250,8 @@ where
     let user_at = out.len();
 
     let mut user = UserHeaders::default();
-    for (name, value) in headers {
-        user.write(out, name, value, keep_user_length);
+    for field in headers {
+        user.write(out, &field, keep_user_length);
     }
     // A user `Server` or `Date` replaces ours; cut ours out (the later one first).
     if user.date {
@@ -299,8 +303,10 @@ struct UserHeaders {
 
 impl UserHeaders {
     /// Writes one application header unless it is unsafe or framing belongs to us.
-    fn write(&mut self, out: &mut BytesMut, name: &str, value: &str, keep_length: bool) {
-        if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
+    fn write(&mut self, out: &mut BytesMut, field: &impl HeaderField, keep_length: bool) {
+        let (name, value) = (field.name(), field.value());
+        let safe = field.checked() || is_token(name.as_bytes()) && is_field_value(value.as_bytes());
+        if !safe {
             return;
         }
         // By length first: most names are none of these, and one compare settles it.
@@ -332,10 +338,15 @@ impl UserHeaders {
 /// `HTTP/1.1 <status> <reason>\r\n`; an empty reason, or one that could split the
 /// response, is replaced by the canonical one.
 fn write_status_line(out: &mut BytesMut, status: u16, reason: &str) {
-    let reason = if reason.is_empty() || !is_field_value(reason.as_bytes()) {
-        reason_phrase(status)
-    } else {
+    let custom = !reason.is_empty() && is_field_value(reason.as_bytes());
+    if let (false, Some(line)) = (custom, status_line(status)) {
+        out.extend_from_slice(line.as_bytes());
+        return;
+    }
+    let reason = if custom {
         reason
+    } else {
+        reason_phrase(status)
     };
     out.extend_from_slice(STATUS_LINE_START);
     out.extend_from_slice(itoa::Buffer::new().format(status).as_bytes());

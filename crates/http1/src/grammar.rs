@@ -1,8 +1,8 @@
 //! Character classes and small grammars of RFC 9110 / RFC 3986 shared by the decoder.
 
 /// `tchar` (RFC 9110 §5.6.2): the characters of methods, header names and codings.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
 }
 
 /// `is_tchar` as a table: one load per byte on the response path.
@@ -31,8 +31,8 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 
 /// A byte allowed inside a field value: HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5).
 /// NUL, CR, LF, the other controls and DEL are not.
-pub(crate) fn is_field_value_byte(b: u8) -> bool {
-    b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80
+pub(crate) const fn is_field_value_byte(b: u8) -> bool {
+    b == b'\t' || (b >= b' ' && b != 0x7f)
 }
 
 /// Whether every byte of `s` may appear in a field value (no early exit: the loop
@@ -94,14 +94,20 @@ pub(crate) fn is_valid_authority(s: &[u8]) -> bool {
             _ => return false,
         }
     } else {
-        let (host, port) = match s.iter().position(|&b| b == b':') {
-            Some(colon) => (&s[..colon], &s[colon + 1..]),
-            None => (s, &b""[..]),
-        };
-        if host.is_empty() || !host.iter().fold(true, |ok, &b| ok & is_reg_name_byte(b)) {
+        // One pass: `:` is not a reg-name byte, so the first byte that is not one must
+        // be the port's colon (or the host is invalid).
+        let host_len = s
+            .iter()
+            .position(|&b| !is_reg_name_byte(b))
+            .unwrap_or(s.len());
+        if host_len == 0 {
             return false;
         }
-        port
+        match &s[host_len..] {
+            [] => return true,
+            [b':', port @ ..] => port,
+            _ => return false,
+        }
     };
     port.len() <= 5 && port.iter().all(u8::is_ascii_digit)
 }

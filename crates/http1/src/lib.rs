@@ -55,6 +55,7 @@
 //! - `limits` — [`Limits`].
 //! - `error` — [`ParseError`] and the status each error is answered with.
 //! - `encode` — response heads, bodies, chunks and error responses.
+//! - `field` — [`Field`], a response header checked once, and [`HeaderField`].
 //! - `status` — [`reason_phrase`].
 //! - `date` — [`DateCache`].
 //! - `preamble` — [`Preamble`], the `Server` and `Date` lines of every response.
@@ -65,6 +66,7 @@ mod date;
 mod decode;
 mod encode;
 mod error;
+mod field;
 mod grammar;
 mod head;
 mod limits;
@@ -81,6 +83,7 @@ pub use encode::{
     ResponseHead,
 };
 pub use error::ParseError;
+pub use field::{Field, HeaderField, InvalidField};
 pub use limits::Limits;
 pub use method::{Method, Version};
 pub use preamble::Preamble;

@@ -273,6 +273,9 @@ fn user_headers() {
     );
 }
 
+/// No headers (a bare `[]` leaves the field type unknown).
+const NO_HEADERS: [(&str, &str); 0] = [];
+
 #[test]
 fn status_line_and_reason() {
     let mut out = BytesMut::new();
@@ -298,7 +301,7 @@ fn status_line_and_reason() {
         &GET11,
         404,
         "Nope\r\nX: y",
-        [],
+        NO_HEADERS,
         b"",
         &Preamble::default(),
     );
@@ -307,7 +310,15 @@ fn status_line_and_reason() {
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
     );
     let mut out = BytesMut::new();
-    encode_response(&mut out, &GET11, 599, "", [], b"", &Preamble::default());
+    encode_response(
+        &mut out,
+        &GET11,
+        599,
+        "",
+        NO_HEADERS,
+        b"",
+        &Preamble::default(),
+    );
     assert!(out.starts_with(b"HTTP/1.1 599 Unknown\r\n"));
     // A 1.0 request still gets an HTTP/1.1 status line (H3).
     let (out, _) = response(&ctx(Method::Get, Version::Http10, false), 200, &[], b"");

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use typhoon_http1::{
-    encode_chunk, encode_head, encode_last_chunk, encode_response, BodyMode, RequestContext,
-    ResponseHead,
+    encode_chunk, encode_head, encode_last_chunk, encode_response, BodyMode, HeaderField,
+    RequestContext, ResponseHead,
 };
 
 use crate::io::ConnIo;
@@ -109,25 +109,22 @@ impl Responder {
         self.send_parts(response.status, &response.reason, headers, &response.body);
     }
 
-    /// Sends a whole response from its parts, without building a [`Response`].
-    pub fn send_parts<'h>(
-        mut self,
-        status: u16,
-        reason: &str,
-        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
-        body: &[u8],
-    ) {
+    /// Sends a whole response from its parts, without building a [`Response`]. Headers
+    /// are `(name, value)` pairs, or [`Field`](typhoon_http1::Field)s checked when made.
+    pub fn send_parts<H>(mut self, status: u16, reason: &str, headers: H, body: &[u8])
+    where
+        H: IntoIterator,
+        H::Item: HeaderField,
+    {
         self.queue(status, reason, headers, body);
     }
 
     /// Encodes a whole response into the connection's write buffer.
-    fn queue<'h>(
-        &mut self,
-        status: u16,
-        reason: &str,
-        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
-        body: &[u8],
-    ) {
+    fn queue<H>(&mut self, status: u16, reason: &str, headers: H, body: &[u8])
+    where
+        H: IntoIterator,
+        H::Item: HeaderField,
+    {
         if self.stage != Stage::Fresh {
             return;
         }
@@ -143,12 +140,11 @@ impl Responder {
     /// Sends the head of a response whose body follows in [`write`](Self::write) calls:
     /// chunked on HTTP/1.1, delimited by closing the connection on HTTP/1.0, nothing for
     /// HEAD, 204 and 304. Does nothing if a head was already sent.
-    pub fn start<'h>(
-        &mut self,
-        status: u16,
-        reason: &'h str,
-        headers: impl IntoIterator<Item = (&'h str, &'h str)> + Clone,
-    ) {
+    pub fn start<H>(&mut self, status: u16, reason: &str, headers: H)
+    where
+        H: IntoIterator,
+        H::Item: HeaderField,
+    {
         if self.stage != Stage::Fresh {
             return;
         }

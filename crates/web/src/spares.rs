@@ -1,13 +1,14 @@
 //! `Spares`: a shard's response buffers kept between requests, so answering a request
 //! allocates nothing in the common case.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 use bytes::BytesMut;
+use typhoon_http1::Field;
 
-/// Response headers as the handler builds them: names and common values are static.
-pub(crate) type Headers = Vec<(Cow<'static, str>, Cow<'static, str>)>;
+/// Response headers as the handler builds them, each checked once when set (so the
+/// encoder need not check again); names and common values are static.
+pub(crate) type Headers = Vec<Field<'static>>;
 
 /// How many of each are kept: about the handlers a shard has in flight at once.
 const KEEP: usize = 64;
@@ -61,7 +62,7 @@ mod tests {
     fn buffers_come_back_empty_with_their_room() {
         let spares = Spares::default();
         let mut headers = spares.headers();
-        headers.push((Cow::Borrowed("X"), Cow::Owned("y".into())));
+        headers.push(Field::new("X", String::from("y")).unwrap());
         let mut body = spares.body();
         body.extend_from_slice(b"good boy");
         spares.keep(headers, body);

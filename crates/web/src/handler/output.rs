@@ -3,18 +3,19 @@
 
 use std::time::{Duration, SystemTime};
 
-use std::borrow::Cow;
-
 use serde::Serialize;
-use typhoon_http1::Method;
+use typhoon_http1::{Field, HeaderField, Method};
 
 use super::Handler;
 use crate::cookies::{create_signed_value, format_clear_cookie, format_set_cookie, CookieOptions};
 use crate::error::{error_page, HttpError, Result};
 use crate::etag::{etag_matches, Etag};
 
-const HTML: &str = "text/html; charset=UTF-8";
-const JSON: &str = "application/json; charset=UTF-8";
+/// A handler slower than this may have lost its client meanwhile: worth a look.
+const SLOW: Duration = Duration::from_millis(10);
+
+const HTML: Field<'static> = Field::from_static("Content-Type", "text/html; charset=UTF-8");
+const JSON: Field<'static> = Field::from_static("Content-Type", "application/json; charset=UTF-8");
 
 impl Handler {
     /// Appends `chunk` (text or bytes) to the response body.
@@ -58,7 +59,7 @@ impl Handler {
         let text = crate::json::json_encode(value)
             .map_err(|e| HttpError::new(500).log(format!("JSON encoding failed: {e}")))?;
         self.write(text);
-        self.set_header_unchecked("Content-Type", JSON);
+        self.replace_header(JSON);
         Ok(())
     }
 
@@ -116,8 +117,8 @@ impl Handler {
     /// }
     /// ```
     pub fn set_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
-        let value = checked_header(name, value.to_string())?;
-        self.set_header_unchecked(name.to_owned(), value);
+        let field = checked_header(name, value.to_string())?;
+        self.replace_header(field);
         Ok(())
     }
 
@@ -127,23 +128,23 @@ impl Handler {
     ///
     /// As [`set_header`](Self::set_header).
     pub fn add_header(&mut self, name: &str, value: impl ToString) -> Result<(), HttpError> {
-        let value = checked_header(name, value.to_string())?;
-        self.headers
-            .push((Cow::Owned(name.to_owned()), Cow::Owned(value)));
+        let field = checked_header(name, value.to_string())?;
+        self.headers.push(field);
         Ok(())
     }
 
     /// Removes every value of a response header.
     pub fn clear_header(&mut self, name: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers
+            .retain(|f| !f.name().eq_ignore_ascii_case(name));
     }
 
     /// A response header set so far (the first value).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_ref())
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+            .map(Field::value)
     }
 
     /// Resets status, headers and body to their defaults (Tornado's `clear`): 200 and
@@ -152,8 +153,7 @@ impl Handler {
         self.status = 200;
         self.reason.clear();
         self.headers.clear();
-        self.headers
-            .push((Cow::Borrowed("Content-Type"), Cow::Borrowed(HTML)));
+        self.headers.push(HTML);
         self.body.clear();
     }
 
@@ -227,8 +227,7 @@ impl Handler {
     ) -> Result<(), HttpError> {
         let header = format_set_cookie(name, value, options, SystemTime::now())
             .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
-        self.headers
-            .push((Cow::Borrowed("Set-Cookie"), Cow::Owned(header)));
+        self.headers.push(checked_header("Set-Cookie", header)?);
         Ok(())
     }
 
@@ -240,8 +239,7 @@ impl Handler {
     pub fn clear_cookie(&mut self, name: &str, options: &CookieOptions) -> Result<(), HttpError> {
         let header = format_clear_cookie(name, options, SystemTime::now())
             .map_err(|e| HttpError::new(500).log(format!("invalid cookie {name:?}: {e}")))?;
-        self.headers
-            .push((Cow::Borrowed("Set-Cookie"), Cow::Owned(header)));
+        self.headers.push(checked_header("Set-Cookie", header)?);
         Ok(())
     }
 
@@ -314,12 +312,7 @@ impl Handler {
             return Err(std::io::Error::other("flush() after finish()"));
         };
         if !self.head_sent {
-            let headers: Vec<(&str, &str)> = self
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_ref(), v.as_ref()))
-                .collect();
-            out.start(self.status, &self.reason, headers);
+            out.start(self.status, &self.reason, &self.headers);
             self.head_sent = true;
         }
         let chunk = self.body.split();
@@ -371,12 +364,15 @@ impl Handler {
             self.body.clear();
         }
         // A client can only have left meaningfully during a slow handler; checking every
-        // fast request would cost a syscall each.
-        if out.now().saturating_duration_since(self.started) > Duration::from_millis(10) {
+        // fast request would cost a syscall each. (The shard's clock moves once per loop
+        // turn: a request answered in the turn it came in sees the same instant, and skips
+        // the subtraction too.)
+        let now = out.now();
+        if now != self.started && now.saturating_duration_since(self.started) > SLOW {
             self.peer_closed = out.peer_closed();
         }
-        let headers = self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()));
-        let headers = headers.chain(etag.as_ref().map(|etag| ("Etag", etag.as_str())));
+        let set = self.headers.iter().map(OutField::Set);
+        let headers = set.chain(etag.as_ref().map(OutField::Etag));
         out.send_parts(self.status, &self.reason, headers, &self.body);
     }
 
@@ -417,30 +413,49 @@ impl Handler {
         computed
     }
 
-    fn set_header_unchecked(
-        &mut self,
-        name: impl Into<Cow<'static, str>>,
-        value: impl Into<Cow<'static, str>>,
-    ) {
-        let name = name.into();
-        self.clear_header(&name);
-        self.headers.push((name, value.into()));
+    /// Sets `field`, replacing the values of its name.
+    fn replace_header(&mut self, field: Field<'static>) {
+        self.clear_header(field.name());
+        self.headers.push(field);
     }
 }
 
-fn checked_header(name: &str, value: String) -> Result<String, HttpError> {
-    let name_ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-    let value_ok = value
-        .bytes()
-        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f));
-    if name_ok && value_ok {
-        Ok(value)
-    } else {
-        Err(HttpError::new(500).log(format!("Unsafe header {name:?}: {value:?}")))
+/// A header of the response on the wire: one the handler set, or the automatic ETag.
+enum OutField<'a> {
+    Set(&'a Field<'static>),
+    Etag(&'a Etag),
+}
+
+impl HeaderField for OutField<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Self::Set(field) => field.name(),
+            Self::Etag(etag) => etag.name(),
+        }
     }
+    fn value(&self) -> &str {
+        match self {
+            Self::Set(field) => field.value(),
+            Self::Etag(etag) => etag.value(),
+        }
+    }
+    fn checked(&self) -> bool {
+        match self {
+            Self::Set(field) => field.checked(),
+            Self::Etag(etag) => etag.checked(),
+        }
+    }
+}
+
+/// A response header checked once, here (Tornado's "Unsafe header value"): the name must
+/// be a token and the value free of CR, LF and other controls, or a value could inject
+/// headers.
+fn checked_header(name: &str, value: String) -> Result<Field<'static>, HttpError> {
+    // Checked borrowed first, so that the refused value is still here for the message.
+    if Field::new(name, value.as_str()).is_err() {
+        return Err(HttpError::new(500).log(format!("Unsafe header {name:?}: {value:?}")));
+    }
+    Ok(Field::new(name.to_owned(), value).unwrap_or_else(|_| unreachable!("checked above")))
 }
 
 #[cfg(test)]
@@ -452,8 +467,8 @@ mod tests {
         assert!(checked_header("X", "a\r\nSet-Cookie: x".into()).is_err());
         assert!(checked_header("Bad Name", "v".into()).is_err());
         assert_eq!(
-            checked_header("X-Ok", "v\tw".into()).unwrap_or_default(),
-            "v\tw"
+            checked_header("X-Ok", "v\tw".into()).map(|f| f.value().to_owned()),
+            Ok("v\tw".to_owned())
         );
     }
 }

@@ -1,0 +1,208 @@
+//! `Field`: a response header field checked once when it is made, so the encoder writes
+//! it without checking it again; and `HeaderField`, what the encoder accepts.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::grammar::{is_field_value, is_token};
+
+/// A response header field whose name is a token and whose value holds no CR, LF or
+/// other control character (RFC 9110 §5.1, §5.5): safe to put on the wire as it is.
+///
+/// The check runs once, here. A web framework that stores its response headers as
+/// `Field`s (as `typhoon-web` does) spares the encoder a second pass over every byte;
+/// plain `(&str, &str)` pairs are checked while encoding instead.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_http1::Field;
+///
+/// let field = Field::new("Cache-Control", "no-store").unwrap();
+/// assert_eq!((field.name(), field.value()), ("Cache-Control", "no-store"));
+/// assert!(Field::new("X-Bad", "a\r\nSet-Cookie: x").is_err());
+/// assert!(Field::new("Bad Name", "v").is_err());
+///
+/// const HTML: Field<'static> = Field::from_static("Content-Type", "text/html; charset=UTF-8");
+/// assert_eq!(HTML.value(), "text/html; charset=UTF-8");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field<'a> {
+    name: Cow<'a, str>,
+    value: Cow<'a, str>,
+}
+
+/// A header name that is not a token, or a value with a control character.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidField;
+
+impl fmt::Display for InvalidField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("header name is not a token, or the value holds a control character")
+    }
+}
+
+impl std::error::Error for InvalidField {}
+
+impl<'a> Field<'a> {
+    /// Checks `name` and `value` and keeps them.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidField`] if the name is empty or not a token, or the value holds NUL, CR,
+    /// LF, DEL or another control character other than HTAB.
+    pub fn new(
+        name: impl Into<Cow<'a, str>>,
+        value: impl Into<Cow<'a, str>>,
+    ) -> Result<Self, InvalidField> {
+        let (name, value) = (name.into(), value.into());
+        if is_token(name.as_bytes()) && is_field_value(value.as_bytes()) {
+            Ok(Self { name, value })
+        } else {
+            Err(InvalidField)
+        }
+    }
+
+    /// A field from constants, checked at compile time when used in a `const`.
+    ///
+    /// # Panics
+    ///
+    /// If the field is invalid, as [`Field::new`] would refuse it.
+    pub const fn from_static(name: &'static str, value: &'static str) -> Field<'static> {
+        assert!(
+            const_is_token(name.as_bytes()) && const_is_field_value(value.as_bytes()),
+            "invalid header field"
+        );
+        Field {
+            name: Cow::Borrowed(name),
+            value: Cow::Borrowed(value),
+        }
+    }
+
+    /// The name, as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value, as given.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// `is_token` for `const` contexts (iterators are not `const`).
+const fn const_is_token(s: &[u8]) -> bool {
+    let mut i = 0;
+    while i < s.len() {
+        if !crate::grammar::is_tchar(s[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    !s.is_empty()
+}
+
+/// `is_field_value` for `const` contexts.
+const fn const_is_field_value(s: &[u8]) -> bool {
+    let mut i = 0;
+    while i < s.len() {
+        if !crate::grammar::is_field_value_byte(s[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A header field the encoder can write: a `(name, value)` pair of strings, checked
+/// while encoding (an unsafe one is dropped), or a [`Field`], checked when it was made.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_http1::{Field, HeaderField};
+///
+/// fn names<H: HeaderField>(fields: &[H]) -> Vec<&str> {
+///     fields.iter().map(|f| f.name()).collect()
+/// }
+/// assert_eq!(names(&[("A", "1"), ("B", "2")]), ["A", "B"]);
+/// assert_eq!(names(&[Field::from_static("C", "3")]), ["C"]);
+/// ```
+pub trait HeaderField {
+    /// The field name.
+    fn name(&self) -> &str;
+    /// The field value.
+    fn value(&self) -> &str;
+    /// Whether the name and value are known to be safe: the encoder checks them
+    /// otherwise. Return `true` only from a type whose constructor guarantees a token
+    /// name and a value without controls (as [`Field`] does): the encoder then writes
+    /// the bytes as they are, and a CR or LF among them would split the response.
+    fn checked(&self) -> bool {
+        false
+    }
+}
+
+impl HeaderField for (&str, &str) {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn value(&self) -> &str {
+        self.1
+    }
+}
+
+impl HeaderField for Field<'_> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn value(&self) -> &str {
+        &self.value
+    }
+    fn checked(&self) -> bool {
+        true
+    }
+}
+
+impl<T: HeaderField + ?Sized> HeaderField for &T {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn value(&self) -> &str {
+        (**self).value()
+    }
+    fn checked(&self) -> bool {
+        (**self).checked()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_checks_every_byte_as_the_grammar_does() {
+        for b in 0..=255u8 {
+            let byte = [b];
+            let Ok(text) = std::str::from_utf8(&byte) else {
+                continue;
+            };
+            let value = format!("a{text}b");
+            assert_eq!(
+                Field::new("X", value.as_str()).is_ok(),
+                b == b'\t' || (b' '..=b'~').contains(&b),
+                "value byte {b:#04x}"
+            );
+            let name = format!("a{text}b");
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(Field::new(name, "v").is_ok(), tchar, "name byte {b:#04x}");
+        }
+        assert!(Field::new("", "v").is_err());
+        assert!(Field::new("X", "caf\u{e9}").is_ok(), "obs-text is allowed");
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid header field")]
+    fn from_static_refuses_an_unsafe_value() {
+        let _ = Field::from_static("X", "a\r\nb");
+    }
+}
