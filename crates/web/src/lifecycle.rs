@@ -138,27 +138,8 @@ fn execute<T: RequestHandler>(mut handler: T, mut h: Handler) -> impl Future<Out
                 Method::Trace => Err(HttpError::new(405).into()),
             };
         }
-        match result {
-            Ok(()) | Err(Error::Finish) => {}
-            Err(Error::Http(err)) => {
-                if let Some(message) = &err.log_message {
-                    log::warn!(
-                        "{} {} ({}): {message}",
-                        err.status,
-                        h.request_summary(),
-                        h.remote_ip()
-                    );
-                }
-                send_error(handler, h, err.status, err.reason.as_deref());
-            }
-            Err(Error::Internal(err)) => {
-                log::error!(
-                    "Uncaught exception {} ({}): {err}",
-                    h.request_summary(),
-                    h.remote_ip()
-                );
-                send_error(handler, h, 500, None);
-            }
+        if let Err(err) = result {
+            handle_error(handler, h, err);
         }
         h.finish_response().await;
         if h.peer_closed() {
@@ -166,6 +147,35 @@ fn execute<T: RequestHandler>(mut handler: T, mut h: Handler) -> impl Future<Out
         }
         h.log_request();
         handler.on_finish(h);
+    }
+}
+
+/// What an error from a hook or verb turns into: nothing for `Finish`, else the error
+/// page (logged as Tornado does). Apart and cold, so the common path (`Ok`) carries no
+/// error handling or drop code.
+#[cold]
+fn handle_error<T: RequestHandler>(handler: &mut T, h: &mut Handler, err: Error) {
+    match err {
+        Error::Finish => {}
+        Error::Http(err) => {
+            if let Some(message) = &err.log_message {
+                log::warn!(
+                    "{} {} ({}): {message}",
+                    err.status,
+                    h.request_summary(),
+                    h.remote_ip()
+                );
+            }
+            send_error(handler, h, err.status, err.reason.as_deref());
+        }
+        Error::Internal(err) => {
+            log::error!(
+                "Uncaught exception {} ({}): {err}",
+                h.request_summary(),
+                h.remote_ip()
+            );
+            send_error(handler, h, 500, None);
+        }
     }
 }
 
