@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::grammar::{is_field_value, is_token};
+use crate::grammar::{is_field_value, is_token, FIELD_VALUE, TCHAR};
 
 /// A response header field whose name is a token and whose value holds no CR, LF or
 /// other control character (RFC 9110 §5.1, §5.5): safe to put on the wire as it is.
@@ -69,8 +69,11 @@ impl<'a> Field<'a> {
     ///
     /// If the field is invalid, as [`Field::new`] would refuse it.
     pub const fn from_static(name: &'static str, value: &'static str) -> Field<'static> {
+        let (name_bytes, value_bytes) = (name.as_bytes(), value.as_bytes());
         assert!(
-            const_is_token(name.as_bytes()) && const_is_field_value(value.as_bytes()),
+            !name_bytes.is_empty()
+                && all_in(name_bytes, &TCHAR)
+                && all_in(value_bytes, &FIELD_VALUE),
             "invalid header field"
         );
         Field {
@@ -90,23 +93,11 @@ impl<'a> Field<'a> {
     }
 }
 
-/// `is_token` for `const` contexts (iterators are not `const`).
-const fn const_is_token(s: &[u8]) -> bool {
+/// Whether every byte of `s` is in `class`; a loop, since iterators are not `const`.
+const fn all_in(s: &[u8], class: &[bool; 256]) -> bool {
     let mut i = 0;
     while i < s.len() {
-        if !crate::grammar::is_tchar(s[i]) {
-            return false;
-        }
-        i += 1;
-    }
-    !s.is_empty()
-}
-
-/// `is_field_value` for `const` contexts.
-const fn const_is_field_value(s: &[u8]) -> bool {
-    let mut i = 0;
-    while i < s.len() {
-        if !crate::grammar::is_field_value_byte(s[i]) {
+        if !class[s[i] as usize] {
             return false;
         }
         i += 1;

@@ -6,7 +6,7 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
 }
 
 /// `is_tchar` as a table: one load per byte on the response path.
-const TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
+pub(crate) const TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
 /// A byte-class table: ASCII letters and digits, and `extra`.
 const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
@@ -34,6 +34,17 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 pub(crate) const fn is_field_value_byte(b: u8) -> bool {
     b == b'\t' || (b >= b' ' && b != 0x7f)
 }
+
+/// `is_field_value_byte` as a table, for `const` checks.
+pub(crate) const FIELD_VALUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = is_field_value_byte(i as u8);
+        i += 1;
+    }
+    table
+};
 
 /// Whether every byte of `s` may appear in a field value (no early exit: the loop
 /// vectorizes, and values are short).
