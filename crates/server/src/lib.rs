@@ -34,8 +34,8 @@
 //! - `ring`: the shard's own io_uring beside glommio's (one enter per loop turn), with
 //!   `accept` (multishot accept), `sock` (multishot receive into the provided buffers of
 //!   `bufring`, sends) and `park` (glommio sleeps until the ring has completions).
-//! - `state`: shard-local state (stop flag, connection registry and deadline sweep, Date
-//!   cache);
+//! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
+//!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
 //! - `listener`: socket2 listeners, the port-in-use probe.

@@ -1,5 +1,5 @@
-//! Shard-local state: the stop flag, the live-connection registry, the Date cache and
-//! the response preamble.
+//! Shard-local state: the stop flag, the live-connection registry, the response preamble
+//! (`Server` and `Date` lines).
 //!
 //! Everything here lives on one shard thread, so it is plain `Rc`/`Cell`/`RefCell`; nothing
 //! on the request path takes a lock.
@@ -24,7 +24,6 @@ pub(crate) struct ShardState {
     /// Connection buffers not in use.
     pub buffers: BufferPool,
     pub config: std::sync::Arc<ServerConfig>,
-    pub date: RefCell<DateCache>,
     /// `Server` and `Date` lines of every response, rebuilt when the date changes.
     pub preamble: RefCell<Preamble>,
     stopping: Cell<bool>,
@@ -42,7 +41,6 @@ impl ShardState {
             info,
             buffers: BufferPool::default(),
             config,
-            date: RefCell::new(date),
             preamble: RefCell::new(preamble),
             stopping: Cell::new(false),
             conns: RefCell::new(Slab::new()),
@@ -50,10 +48,10 @@ impl ShardState {
         }
     }
 
-    /// Shows `now` in the Date cache and the preamble (called once a second).
+    /// Shows `now` in the preamble's `Date` line (called once a second, so the date is
+    /// formatted afresh each time).
     pub fn set_date(&self, now: SystemTime) {
-        let mut date = self.date.borrow_mut();
-        date.update(now);
+        let date = DateCache::new(now);
         self.preamble.borrow_mut().set_date(date.as_bytes());
     }
 
