@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use typhoon_http1::{encode_error, Decoded, Decoder, ParseError, Request, CONTINUE};
 
-use crate::io::ConnIo;
+use crate::io::{Conn, ConnIo};
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
 use crate::sock::Sock;
@@ -65,29 +65,31 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         shard: state.info.id,
     };
     let guard = state.register(sock.state());
-    let io = Rc::new(RefCell::new(ConnIo {
-        sock,
-        // No buffers yet: they come from the shard's pool once bytes arrive.
-        wbuf: BytesMut::new(),
-        keep_alive: true,
-        write_timeout: state.config.write_timeout,
-        panicked: false,
-    }));
+    let conn = Rc::new(Conn {
+        info,
+        io: RefCell::new(ConnIo {
+            sock,
+            // No buffers yet: they come from the shard's pool once bytes arrive.
+            wbuf: BytesMut::new(),
+            keep_alive: true,
+            write_timeout: state.config.write_timeout,
+            panicked: false,
+        }),
+    });
     while !state.stopping() {
-        let deadline = io.borrow().sock.now() + state.config.idle_timeout;
-        let ready = io.borrow().sock.idle_until(deadline).await;
+        let deadline = conn.io.borrow().sock.now() + state.config.idle_timeout;
+        let ready = conn.io.borrow().sock.idle_until(deadline).await;
         if !matches!(ready, Ok(true)) {
             break;
         }
         let busy = Busy {
             decoder: Decoder::new(state.config.limits),
             rbuf: BytesMut::new(),
-            io: io.clone(),
+            conn: conn.clone(),
             head_started: None,
             body_started: None,
             service: &service,
             state: &state,
-            info,
         };
         match boxed_in_place(|| busy.run()).await {
             Ok(true) => {}
@@ -101,7 +103,7 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
     // Unregister before the socket (and its fd) is dropped: shutdown-on-stop must never
     // touch a reused fd.
     drop(guard);
-    drop(io);
+    drop(conn);
 }
 
 /// Boxes the future `make` returns, built straight into its allocation: the busy
@@ -115,14 +117,13 @@ fn boxed_in_place<F: Future>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
 struct Busy<'a, S> {
     decoder: Decoder,
     rbuf: BytesMut,
-    io: Rc<RefCell<ConnIo>>,
+    conn: Rc<Conn>,
     /// When the first byte of the current head arrived (the header deadline starts here).
     head_started: Option<Instant>,
     /// When the current body started (the body deadline starts here).
     body_started: Option<Instant>,
     service: &'a Rc<S>,
     state: &'a Rc<ShardState>,
-    info: ConnInfo,
 }
 
 // The connection is strictly sequential: while the service runs, this task only awaits
@@ -148,6 +149,7 @@ impl<'a, S: Service> Busy<'a, S> {
             let deadline = self.deadline(phase);
             self.acquire_buffers();
             let read = self
+                .conn
                 .io
                 .borrow_mut()
                 .read_before(&mut self.rbuf, deadline)
@@ -162,9 +164,13 @@ impl<'a, S: Service> Busy<'a, S> {
                 }
             }
             let open = self.answer_ready().await?;
-            self.io.borrow_mut().flush().await?;
+            self.conn.io.borrow_mut().flush().await?;
             if !open {
-                self.io.borrow_mut().linger(LINGER_TIME, LINGER_BYTES).await;
+                self.conn
+                    .io
+                    .borrow_mut()
+                    .linger(LINGER_TIME, LINGER_BYTES)
+                    .await;
                 return Ok(false);
             }
             if self.phase() == Phase::Idle {
@@ -178,7 +184,7 @@ impl<'a, S: Service> Busy<'a, S> {
         if self.rbuf.capacity() == 0 {
             self.rbuf = self.state.buffers.take();
         }
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         if io.wbuf.capacity() == 0 {
             io.wbuf = self.state.buffers.take();
         }
@@ -189,7 +195,7 @@ impl<'a, S: Service> Busy<'a, S> {
         if self.rbuf.is_empty() {
             self.state.buffers.put(std::mem::take(&mut self.rbuf));
         }
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         if io.wbuf.is_empty() {
             self.state.buffers.put(std::mem::take(&mut io.wbuf));
         }
@@ -202,7 +208,7 @@ impl<'a, S: Service> Busy<'a, S> {
             match self.decoder.decode(&mut self.rbuf) {
                 Ok(None) => return Ok(true),
                 Ok(Some(Decoded::Continue)) => {
-                    let mut io = self.io.borrow_mut();
+                    let mut io = self.conn.io.borrow_mut();
                     io.wbuf.extend_from_slice(CONTINUE);
                     io.flush().await?;
                 }
@@ -210,7 +216,7 @@ impl<'a, S: Service> Busy<'a, S> {
                     self.head_started = None;
                     self.body_started = None;
                     self.call(req).await;
-                    let mut io = self.io.borrow_mut();
+                    let mut io = self.conn.io.borrow_mut();
                     if !io.keep_alive {
                         return Ok(false);
                     }
@@ -232,8 +238,8 @@ impl<'a, S: Service> Busy<'a, S> {
     /// the shard keeps serving.
     async fn call(&mut self, req: Request) {
         let ctx = req.context();
-        let responder = Responder::new(self.io.clone(), self.state.clone(), self.info, ctx);
-        let io = &self.io;
+        let responder = Responder::new(self.conn.clone(), self.state.clone(), ctx);
+        let io = &self.conn.io;
         let outcome = {
             // Not boxed on its own: it lives in the busy session, which is boxed already
             // and dropped while the connection waits for its next request.
@@ -256,9 +262,9 @@ impl<'a, S: Service> Busy<'a, S> {
             log::error!(
                 "uncaught panic in a {} handler (client {}): {what}",
                 ctx.method.as_str(),
-                self.info.remote
+                self.conn.info.remote
             );
-            self.io.borrow_mut().panicked = false;
+            self.conn.io.borrow_mut().panicked = false;
         }
     }
 
@@ -268,19 +274,22 @@ impl<'a, S: Service> Busy<'a, S> {
         // Bad input from the network is the client's problem, not ours: INFO, never ERROR.
         log::info!(
             "bad request from {}: {err} ({})",
-            self.info.remote,
+            self.conn.info.remote,
             err.status()
         );
         let preamble = self.state.preamble.borrow();
-        encode_error(&mut self.io.borrow_mut().wbuf, err, &preamble);
+        encode_error(&mut self.conn.io.borrow_mut().wbuf, err, &preamble);
     }
 
     /// Head or body deadline passed: 408, then close.
     async fn time_out(&mut self, phase: Phase) -> io::Result<()> {
         let what = if phase == Phase::Body { "body" } else { "head" };
-        log::info!("timeout reading request {what} from {}", self.info.remote);
+        log::info!(
+            "timeout reading request {what} from {}",
+            self.conn.info.remote
+        );
         self.reject(ParseError::Timeout);
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         io.flush().await?;
         io.linger(LINGER_TIME, LINGER_BYTES).await;
         Ok(())
@@ -297,7 +306,7 @@ impl<'a, S: Service> Busy<'a, S> {
     }
 
     fn deadline(&mut self, phase: Phase) -> Instant {
-        let now = self.io.borrow().sock.now();
+        let now = self.conn.io.borrow().sock.now();
         let config = &self.state.config;
         match phase {
             Phase::Idle => now + config.idle_timeout,

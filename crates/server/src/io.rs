@@ -1,16 +1,28 @@
 //! One connection's socket and write buffer, shared by the connection driver and the
 //! [`Responder`](crate::Responder) of the request being answered.
 
+use std::cell::RefCell;
 use std::io;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
+use crate::service::ConnInfo;
 use crate::sock::Sock;
+
+/// One connection as the driver and the responder of its current request share it: who
+/// is on the other end (fixed for its life), and its socket and write buffer.
+///
+/// The addresses live here rather than in each [`Responder`](crate::Responder), so a
+/// responder is three words and making or moving one per request copies little.
+pub(crate) struct Conn {
+    pub info: ConnInfo,
+    pub io: RefCell<ConnIo>,
+}
 
 /// The socket and the responses queued for it.
 ///
-/// It lives in an `Rc<RefCell<_>>` owned by the connection; the connection is strictly
+/// It lives in the connection's shared [`Conn`]; the connection is strictly
 /// sequential (it awaits the service, and the service's responder writes only while the
 /// connection waits), so the borrows held across awaits here never overlap.
 pub(crate) struct ConnIo {

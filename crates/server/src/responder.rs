@@ -1,7 +1,6 @@
 //! `Responder`: how a service answers one request — a whole response at once, or a head
 //! and then body chunks written as they are produced (chunked on HTTP/1.1).
 
-use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 use std::time::Instant;
@@ -11,7 +10,7 @@ use typhoon_http1::{
     RequestContext, ResponseHead,
 };
 
-use crate::io::ConnIo;
+use crate::io::Conn;
 use crate::service::{ConnInfo, Response};
 use crate::state::ShardState;
 
@@ -40,9 +39,8 @@ use crate::state::ShardState;
 /// }
 /// ```
 pub struct Responder {
-    io: Rc<RefCell<ConnIo>>,
+    conn: Rc<Conn>,
     state: Rc<ShardState>,
-    info: ConnInfo,
     ctx: RequestContext,
     stage: Stage,
 }
@@ -55,16 +53,10 @@ enum Stage {
 }
 
 impl Responder {
-    pub(crate) fn new(
-        io: Rc<RefCell<ConnIo>>,
-        state: Rc<ShardState>,
-        info: ConnInfo,
-        ctx: RequestContext,
-    ) -> Self {
+    pub(crate) fn new(conn: Rc<Conn>, state: Rc<ShardState>, ctx: RequestContext) -> Self {
         Self {
-            io,
+            conn,
             state,
-            info,
             ctx,
             stage: Stage::Fresh,
         }
@@ -72,7 +64,7 @@ impl Responder {
 
     /// The connection this request came on.
     pub fn info(&self) -> &ConnInfo {
-        &self.info
+        &self.conn.info
     }
 
     /// What the request asked for that shapes the response (method, version, keep-alive).
@@ -83,7 +75,8 @@ impl Responder {
     /// The shard's clock, read once per turn of its event loop: free to call, and behind
     /// real time by at most one turn. Good for timing requests, not for benchmarks.
     pub fn now(&self) -> Instant {
-        self.io
+        self.conn
+            .io
             .try_borrow()
             .map_or_else(|_| Instant::now(), |io| io.sock.now())
     }
@@ -91,7 +84,10 @@ impl Responder {
     /// Whether the client has closed its side of the connection: a non-blocking peek that
     /// sees end-of-file (or a reset). One syscall; use it after slow work, not per request.
     pub fn peer_closed(&self) -> bool {
-        self.io.try_borrow().is_ok_and(|io| io.sock.peer_closed())
+        self.conn
+            .io
+            .try_borrow()
+            .is_ok_and(|io| io.sock.peer_closed())
     }
 
     /// Whether a head has been sent (by `start` or `send`).
@@ -129,7 +125,7 @@ impl Responder {
             return;
         }
         let ctx = self.effective_context();
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         let preamble = self.state.preamble.borrow();
         io.keep_alive =
             encode_response(&mut io.wbuf, &ctx, status, reason, headers, body, &preamble);
@@ -149,7 +145,7 @@ impl Responder {
             return;
         }
         let ctx = self.effective_context();
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         let preamble = self.state.preamble.borrow();
         let head = ResponseHead {
             status,
@@ -175,7 +171,7 @@ impl Responder {
         let Stage::Streaming(mode) = self.stage else {
             return Err(io::Error::other("write() before start() or after finish()"));
         };
-        let mut io = self.io.borrow_mut();
+        let mut io = self.conn.io.borrow_mut();
         match mode {
             BodyMode::Chunked => encode_chunk(&mut io.wbuf, chunk),
             BodyMode::CloseDelimited | BodyMode::Length => io.wbuf.extend_from_slice(chunk),
@@ -196,7 +192,7 @@ impl Responder {
     fn end(&mut self) {
         if let Stage::Streaming(mode) = self.stage {
             if mode == BodyMode::Chunked {
-                encode_last_chunk(&mut self.io.borrow_mut().wbuf);
+                encode_last_chunk(&mut self.conn.io.borrow_mut().wbuf);
             }
             self.stage = Stage::Done;
         }
@@ -215,15 +211,27 @@ impl Responder {
 
 impl Drop for Responder {
     fn drop(&mut self) {
+        // The common case, answered, looks nothing up.
+        if self.stage != Stage::Done {
+            self.abandon();
+        }
+    }
+}
+
+impl Responder {
+    /// Ends a response its handler left unfinished: a 500 if nothing was sent, the end
+    /// of a streamed body, or a close if the handler panicked mid-stream.
+    #[cold]
+    fn abandon(&mut self) {
         // A panicking handler drops its responder either while unwinding (locals of the
         // handler's future) or right after (the connection sets `panicked` first).
         let panicked =
-            std::thread::panicking() || self.io.try_borrow().map_or(true, |io| io.panicked);
+            std::thread::panicking() || self.conn.io.try_borrow().map_or(true, |io| io.panicked);
         match self.stage {
             Stage::Done => {}
             Stage::Streaming(_) if panicked => {
                 // Never send the terminator of a body the handler did not finish.
-                if let Ok(mut io) = self.io.try_borrow_mut() {
+                if let Ok(mut io) = self.conn.io.try_borrow_mut() {
                     io.keep_alive = false;
                 }
             }
@@ -244,5 +252,14 @@ impl Drop for Responder {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Made and moved once per request: the connection's addresses live in its `Conn`.
+    #[test]
+    fn responder_is_three_words() {
+        assert_eq!(std::mem::size_of::<super::Responder>(), 24);
     }
 }

@@ -18,13 +18,15 @@ impl Handler {
     /// Parses what the lifecycle needs before `prepare`: path captures (percent-decoded
     /// UTF-8) and form or multipart bodies. Errors are 400s, as in Tornado.
     pub(crate) fn prepare_request(&mut self) -> Result {
-        for arg in self
-            .path_args
-            .iter_mut()
-            .chain(self.path_kwargs.iter_mut().map(|(_, v)| v))
-        {
-            *arg = decode_path_arg(arg)
-                .map_err(|e| HttpError::new(400).log(format!("Invalid unicode in url: {e}")))?;
+        if let Some(extras) = self.extras.as_deref_mut() {
+            for arg in extras
+                .path_args
+                .iter_mut()
+                .chain(extras.path_kwargs.iter_mut().map(|(_, v)| v))
+            {
+                *arg = decode_path_arg(arg)
+                    .map_err(|e| HttpError::new(400).log(format!("Invalid unicode in url: {e}")))?;
+            }
         }
         if let Some(content_type) = self.request.header("content-type") {
             let content_type = String::from_utf8_lossy(content_type);
@@ -34,20 +36,24 @@ impl Handler {
                 &self.app.settings.body_limits,
             )
             .map_err(|e| HttpError::new(400).log(format!("Invalid body: {e}")))?;
-            self.body_args = args;
-            self.files = files;
+            if !args.is_empty() || !files.is_empty() {
+                let extras = self.extras_mut();
+                extras.body_args = args;
+                extras.files = files;
+            }
         }
         Ok(())
     }
 
     /// The groups the route captured, in order, percent-decoded (Tornado's `path_args`).
     pub fn path_args(&self) -> &[String] {
-        &self.path_args
+        self.extras().map_or(&[], |e| &e.path_args)
     }
 
     /// A named group the route captured (Tornado's `path_kwargs`).
     pub fn path_kwarg(&self, name: &str) -> Option<&str> {
-        self.path_kwargs
+        self.extras()?
+            .path_kwargs
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -108,7 +114,7 @@ impl Handler {
     pub fn get_arguments(&self, name: &str) -> Vec<String> {
         let query = values(self.query_arguments(), name);
         query
-            .chain(values(&self.body_args, name))
+            .chain(values(self.body_arguments(), name))
             .map(|v| clean_argument(v, true))
             .collect()
     }
@@ -155,7 +161,7 @@ impl Handler {
 
     /// Every value of `name` in the form body.
     pub fn get_body_arguments(&self, name: &str) -> Vec<String> {
-        values(&self.body_args, name)
+        values(self.body_arguments(), name)
             .map(|v| clean_argument(v, true))
             .collect()
     }
@@ -169,7 +175,8 @@ impl Handler {
     /// The form body's arguments (`application/x-www-form-urlencoded` or
     /// `multipart/form-data`).
     pub fn body_arguments(&self) -> &Arguments {
-        &self.body_args
+        const NONE: &Arguments = &Vec::new();
+        self.extras().map_or(NONE, |e| &e.body_args)
     }
 
     /// Files uploaded under field `name` (multipart parts with a filename).
@@ -189,7 +196,7 @@ impl Handler {
     /// }
     /// ```
     pub fn files(&self, name: &str) -> Vec<&FileUpload> {
-        self.files
+        self.all_files()
             .iter()
             .filter(|(n, _)| n == name)
             .map(|(_, f)| f)
@@ -198,7 +205,7 @@ impl Handler {
 
     /// Every uploaded file with its field name.
     pub fn all_files(&self) -> &[(String, FileUpload)] {
-        &self.files
+        self.extras().map_or(&[], |e| &e.files)
     }
 
     /// The raw request body.

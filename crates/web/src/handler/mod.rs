@@ -1,6 +1,7 @@
 //! `Handler`: one request and the response being built — Tornado's `self` inside a
 //! handler. Reading the request is in `input.rs`, building the response in `output.rs`.
 
+mod extras;
 mod input;
 mod output;
 
@@ -14,8 +15,9 @@ use typhoon_http1::Request;
 use typhoon_server::Responder;
 
 use crate::app::AppState;
-use crate::arguments::{Arguments, FileUpload};
+use crate::arguments::Arguments;
 use crate::spares::Headers;
+use extras::Extras;
 
 /// One request and the response being built (Tornado's `self` in a handler): arguments,
 /// headers, cookies and connection details to read; status, headers, body, cookies,
@@ -43,13 +45,10 @@ pub struct Handler {
     started: Instant,
     remote_ip: IpAddr,
     protocol: &'static str,
-    path_args: Vec<String>,
-    path_kwargs: Vec<(String, String)>,
     query_args: OnceCell<Arguments>,
-    body_args: Arguments,
-    files: Vec<(String, FileUpload)>,
+    /// Path captures, form arguments, files, a custom reason: made when first needed.
+    extras: Option<Box<Extras>>,
     status: u16,
-    reason: String,
     /// Response headers; names and the common values are static (no allocation).
     headers: Headers,
     body: BytesMut,
@@ -91,13 +90,9 @@ impl Handler {
             started,
             remote_ip,
             protocol,
-            path_args,
-            path_kwargs,
             query_args: OnceCell::new(),
-            body_args: Vec::new(),
-            files: Vec::new(),
+            extras: Extras::of_captures(path_args, path_kwargs),
             status: 200,
-            reason: String::new(),
             headers,
             body,
             head_sent: false,
@@ -163,6 +158,16 @@ impl Drop for Handler {
 }
 
 impl Handler {
+    /// The extras, if something made them.
+    fn extras(&self) -> Option<&Extras> {
+        self.extras.as_deref()
+    }
+
+    /// The extras, made now if nothing did before.
+    fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
     /// The application's `cookie_secret`, which signed cookies need.
     pub(crate) fn cookie_secret(&self) -> Result<&crate::cookies::Secret, crate::HttpError> {
         self.app.settings.cookie_secret.as_ref().ok_or_else(|| {
@@ -182,4 +187,15 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The handler is made, moved into the lifecycle's allocation and dropped once per
+    /// request: rarely used parts belong in `Extras`, not here.
+    #[test]
+    fn handler_stays_small() {
+        let size = std::mem::size_of::<super::Handler>();
+        assert!(size <= 192, "Handler grew to {size} bytes");
+    }
 }

@@ -66,7 +66,9 @@ impl Handler {
     /// Sets the status code, with its standard reason phrase.
     pub fn set_status(&mut self, status: u16) {
         self.status = status;
-        self.reason.clear();
+        if let Some(extras) = self.extras.as_deref_mut() {
+            extras.reason.clear();
+        }
     }
 
     /// Sets the status code with a custom reason phrase (one with `<`, CR or LF becomes
@@ -87,11 +89,16 @@ impl Handler {
             && reason
                 .bytes()
                 .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f && b != b'<'));
-        self.reason = if safe {
+        self.extras_mut().reason = if safe {
             reason.to_owned()
         } else {
             "Unknown".to_owned()
         };
+    }
+
+    /// The custom reason phrase; empty for the standard one.
+    fn reason(&self) -> &str {
+        self.extras().map_or("", |e| &e.reason)
     }
 
     /// The status code so far.
@@ -150,8 +157,7 @@ impl Handler {
     /// Resets status, headers and body to their defaults (Tornado's `clear`): 200 and
     /// `Content-Type: text/html; charset=UTF-8`; `Server` and `Date` are added on the wire.
     pub fn clear(&mut self) {
-        self.status = 200;
-        self.reason.clear();
+        self.set_status(200);
         self.headers.clear();
         self.headers.push(HTML);
         self.body.clear();
@@ -280,10 +286,9 @@ impl Handler {
     /// Writes Tornado's default error page for `status` (what the default
     /// [`write_error`](crate::RequestHandler::write_error) does).
     pub fn write_default_error_page(&mut self, status: u16) {
-        let reason = if self.reason.is_empty() {
-            typhoon_http1::reason_phrase(status).to_owned()
-        } else {
-            self.reason.clone()
+        let reason = match self.reason() {
+            "" => typhoon_http1::reason_phrase(status).to_owned(),
+            custom => custom.to_owned(),
         };
         self.write(error_page(status, &reason));
     }
@@ -312,7 +317,8 @@ impl Handler {
             return Err(std::io::Error::other("flush() after finish()"));
         };
         if !self.head_sent {
-            out.start(self.status, &self.reason, &self.headers);
+            let reason = self.extras.as_deref().map_or("", |e| &e.reason);
+            out.start(self.status, reason, &self.headers);
             self.head_sent = true;
         }
         let chunk = self.body.split();
@@ -373,7 +379,7 @@ impl Handler {
         }
         let set = self.headers.iter().map(OutField::Set);
         let headers = set.chain(etag.as_ref().map(OutField::Etag));
-        out.send_parts(self.status, &self.reason, headers, &self.body);
+        out.send_parts(self.status, self.reason(), headers, &self.body);
     }
 
     /// Tornado's automatic ETag: for a 200 answer to GET or HEAD without an `Etag`, the

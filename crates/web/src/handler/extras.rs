@@ -1,0 +1,53 @@
+//! `Extras`: the parts of a request most handlers never touch, made on first use.
+
+use crate::arguments::{Arguments, FileUpload};
+
+/// Path captures, form arguments, uploaded files and a custom reason phrase. A
+/// [`Handler`](super::Handler) keeps them behind one pointer that stays empty for a plain
+/// request, so making, moving and dropping a handler costs less: as fields, these five
+/// vectors and a string were 120 bytes, copied twice and dropped once per request.
+#[derive(Debug, Default)]
+pub(super) struct Extras {
+    pub path_args: Vec<String>,
+    pub path_kwargs: Vec<(String, String)>,
+    pub body_args: Arguments,
+    pub files: Vec<(String, FileUpload)>,
+    /// A custom reason phrase; empty for the standard one.
+    pub reason: String,
+}
+
+impl Extras {
+    /// Extras holding a route's captures; none when it captured nothing.
+    pub fn of_captures(
+        path_args: Vec<String>,
+        path_kwargs: Vec<(String, String)>,
+    ) -> Option<Box<Self>> {
+        if path_args.is_empty() && path_kwargs.is_empty() {
+            return None;
+        }
+        Some(Box::new(Self {
+            path_args,
+            path_kwargs,
+            ..Self::default()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_captures_make_nothing() {
+        assert!(Extras::of_captures(Vec::new(), Vec::new()).is_none());
+    }
+
+    #[test]
+    fn captures_are_kept() {
+        let extras = Extras::of_captures(Vec::new(), vec![("id".into(), "42".into())]);
+        assert_eq!(
+            extras.map(|e| e.path_kwargs),
+            Some(vec![("id".into(), "42".into())])
+        );
+    }
+}
