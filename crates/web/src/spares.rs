@@ -10,47 +10,41 @@ use typhoon_http1::Field;
 /// encoder need not check again); names and common values are static.
 pub(crate) type Headers = Vec<Field<'static>>;
 
-/// How many of each are kept: about the handlers a shard has in flight at once.
+/// How many are kept: about the handlers a shard has in flight at once.
 const KEEP: usize = 64;
 /// Bodies larger than this are freed rather than kept, so one big answer does not pin
 /// its memory for good.
 const KEEP_BODY_CAPACITY: usize = 64 * 1024;
 
 /// Cleared header vectors and body buffers of finished requests, per shard (each shard
-/// has its own application state, so no locking).
+/// has its own application state, so no locking). Kept in pairs, so a request takes and
+/// gives back both with one look at the pool.
 #[derive(Debug, Default)]
 pub(crate) struct Spares {
-    headers: RefCell<Vec<Headers>>,
-    bodies: RefCell<Vec<BytesMut>>,
+    kept: RefCell<Vec<(Headers, BytesMut)>>,
 }
 
 impl Spares {
-    /// An empty header vector, with room from an earlier request when there is one.
-    pub fn headers(&self) -> Headers {
-        self.headers.borrow_mut().pop().unwrap_or_default()
+    /// An empty header vector and body buffer, with room from an earlier request when
+    /// there is one.
+    pub fn take(&self) -> (Headers, BytesMut) {
+        self.kept.borrow_mut().pop().unwrap_or_default()
     }
 
-    /// An empty body buffer, with room from an earlier request when there is one.
-    pub fn body(&self) -> BytesMut {
-        self.bodies.borrow_mut().pop().unwrap_or_default()
-    }
-
-    /// Keeps `headers` and `body` (cleared) for a later request.
+    /// Keeps `headers` and `body` (cleared) for a later request; a large body's buffer
+    /// is freed instead.
     pub fn keep(&self, mut headers: Headers, mut body: BytesMut) {
-        if headers.capacity() > 0 {
-            let mut kept = self.headers.borrow_mut();
-            if kept.len() < KEEP {
-                headers.clear();
-                kept.push(headers);
-            }
+        let mut kept = self.kept.borrow_mut();
+        if kept.len() >= KEEP || headers.capacity() == 0 && body.capacity() == 0 {
+            return;
         }
-        if (1..=KEEP_BODY_CAPACITY).contains(&body.capacity()) {
-            let mut kept = self.bodies.borrow_mut();
-            if kept.len() < KEEP {
-                body.clear();
-                kept.push(body);
-            }
+        headers.clear();
+        if body.capacity() > KEEP_BODY_CAPACITY {
+            body = BytesMut::new();
+        } else {
+            body.clear();
         }
+        kept.push((headers, body));
     }
 }
 
@@ -61,21 +55,25 @@ mod tests {
     #[test]
     fn buffers_come_back_empty_with_their_room() {
         let spares = Spares::default();
-        let mut headers = spares.headers();
+        let (mut headers, mut body) = spares.take();
         headers.push(Field::new("X", String::from("y")).unwrap());
-        let mut body = spares.body();
         body.extend_from_slice(b"good boy");
         spares.keep(headers, body);
-        let (headers, body) = (spares.headers(), spares.body());
+        let (headers, body) = spares.take();
         assert!(headers.is_empty() && headers.capacity() >= 1);
         assert!(body.is_empty() && body.capacity() >= 8);
-        assert_eq!(spares.headers().capacity(), 0, "only one was kept");
+        assert_eq!(spares.take().0.capacity(), 0, "only one pair was kept");
     }
 
     #[test]
     fn large_bodies_are_not_kept() {
         let spares = Spares::default();
-        spares.keep(Vec::new(), BytesMut::with_capacity(KEEP_BODY_CAPACITY + 1));
-        assert_eq!(spares.body().capacity(), 0);
+        spares.keep(
+            Vec::with_capacity(1),
+            BytesMut::with_capacity(KEEP_BODY_CAPACITY + 1),
+        );
+        let (headers, body) = spares.take();
+        assert_eq!(headers.capacity(), 1, "the headers are kept");
+        assert_eq!(body.capacity(), 0, "the large body is not");
     }
 }

@@ -82,7 +82,7 @@ impl Handler {
         let peer = out.info().remote;
         let started = out.now();
         let (remote_ip, protocol) = crate::xheaders::client(&request, peer.ip(), &app.settings);
-        let (headers, body) = (app.spares.headers(), app.spares.body());
+        let (headers, body) = app.spares.take();
         let mut h = Self {
             request,
             app,
