@@ -87,29 +87,43 @@ impl HeadScanner {
             if prev == b'\r' && b != b'\n' {
                 return Err(ParseError::BareCr);
             }
-            if b == b'\n' {
-                if prev != b'\r' {
+            // The usual case, a CR with its LF: both bytes in one step. The checks above
+            // passed for the CR; the LF one index further passes them too unless it is
+            // the head's last allowed byte (then it goes byte by byte, for the error).
+            let pair = b == b'\r' && buf.get(i + 1) == Some(&b'\n') && i + 1 < limits.max_head;
+            if b == b'\n' || pair {
+                if b == b'\n' && prev != b'\r' {
                     return Err(ParseError::BareLf);
                 }
-                let line_start = std::mem::replace(&mut self.line_start, i + 1);
-                match self.request_line_end {
-                    None => self.request_line_end = Some(i + 1),
-                    // An empty line (just CRLF) ends the head.
-                    Some(request_line_end) if line_start + 1 == i => {
-                        *self = HeadScanner::default();
-                        return Ok(Some(HeadEnd {
-                            len: i + 1,
-                            request_line_end,
-                        }));
-                    }
-                    Some(_) => {}
+                let lf = if pair { i + 1 } else { i };
+                if let Some(end) = self.end_line(lf) {
+                    return Ok(Some(end));
                 }
+                i = lf;
             }
             i += 1;
         }
         // A trailing CR is judged once the byte after it arrives.
         self.scanned = i;
         Ok(None)
+    }
+
+    /// Notes the line ending with the LF at `lf`; the head's end if the line is empty.
+    fn end_line(&mut self, lf: usize) -> Option<HeadEnd> {
+        let line_start = std::mem::replace(&mut self.line_start, lf + 1);
+        match self.request_line_end {
+            None => self.request_line_end = Some(lf + 1),
+            // An empty line (just CRLF) ends the head.
+            Some(request_line_end) if line_start + 1 == lf => {
+                *self = HeadScanner::default();
+                return Some(HeadEnd {
+                    len: lf + 1,
+                    request_line_end,
+                });
+            }
+            Some(_) => {}
+        }
+        None
     }
 
     /// The first error among the bytes `buf[start..end]`, none of them CR or LF, in the
@@ -122,7 +136,15 @@ impl HeadScanner {
         end: usize,
         limits: &Limits,
     ) -> Option<ParseError> {
-        let line_too_long = (self.request_line_end.is_none())
+        // Nearly always none of the three applies; settle that with three compares.
+        let request_line_open = self.request_line_end.is_none();
+        if !(request_line_open && end > limits.max_request_line + 1)
+            && end <= limits.max_head
+            && (start == 0 || buf[start - 1] != b'\r')
+        {
+            return None;
+        }
+        let line_too_long = request_line_open
             .then(|| start.max(limits.max_request_line + 1))
             .filter(|&j| j < end)
             .map(|j| {
@@ -293,6 +315,10 @@ fn parse_request_line(line: &[u8]) -> Result<(Method, &[u8], Version), ParseErro
 /// `HTTP/1.0` and `HTTP/1.1`; later 1.x read as 1.1 (RFC 9110 §2.5, row R2); 2.0 and
 /// later are 505 (row R3); anything else is 400.
 fn parse_version(v: &[u8]) -> Result<Version, ParseError> {
+    // Nearly every request says `HTTP/1.1`: one 8-byte compare settles it.
+    if v == b"HTTP/1.1" {
+        return Ok(Version::Http11);
+    }
     match v {
         b"HTTP/1.0" => Ok(Version::Http10),
         [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => {
