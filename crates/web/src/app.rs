@@ -10,7 +10,7 @@ use typhoon_server::{HttpServer, MakeService, Responder, ServerHandle, Service, 
 
 use crate::error::HttpError;
 use crate::etag::EtagMemo;
-use crate::handler::Handler;
+use crate::handler::{Handler, HandlerParts};
 use crate::lifecycle::{send_error, LocalFuture, RequestHandler};
 use crate::route::{Captures, Route};
 use crate::spares::Spares;
@@ -208,19 +208,27 @@ impl Service for AppService {
             Some((route, caps)) => (Some(route), caps),
             None => (app.default_handler.as_ref(), Captures::default()),
         };
-        let h = Handler::new(req, out, self.state.clone(), caps.args, caps.kwargs);
+        let parts = HandlerParts {
+            request: req,
+            out,
+            app: self.state.clone(),
+            captures: caps,
+        };
         let Some(route) = route else {
-            return not_found(h);
+            return not_found(Handler::new(parts));
         };
         // The factory is user code (Tornado's `initialize`) and runs here, before the
         // server polls the future: a panic in it is raised again from the future, where
         // the server catches handler panics, for the same 500 and log line.
         match catch_unwind(AssertUnwindSafe(|| route.make_handler())) {
-            Ok(handler) => handler.run(h),
-            Err(panic) => Box::pin(async move {
-                let _answered_by_the_server = h;
-                resume_unwind(panic)
-            }),
+            Ok(handler) => handler.run(parts),
+            Err(panic) => {
+                let h = Handler::new(parts);
+                Box::pin(async move {
+                    let _answered_by_the_server = h;
+                    resume_unwind(panic)
+                })
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ use typhoon_server::Responder;
 
 use crate::app::AppState;
 use crate::arguments::Arguments;
+use crate::route::Captures;
 use crate::spares::Headers;
 use extras::Extras;
 
@@ -71,19 +72,33 @@ impl std::fmt::Debug for Handler {
     }
 }
 
+/// What a [`Handler`] is made from, gathered when the request is routed. The lifecycle
+/// makes the handler from it inside its own allocation: built on the stack and moved
+/// there, the handler was copied twice per request.
+pub(crate) struct HandlerParts {
+    pub request: Request,
+    pub out: Responder,
+    pub app: Rc<AppState>,
+    pub captures: Captures,
+}
+
 impl Handler {
-    pub(crate) fn new(
-        request: Request,
-        out: Responder,
-        app: Rc<AppState>,
-        path_args: Vec<String>,
-        path_kwargs: Vec<(String, String)>,
-    ) -> Self {
+    pub(crate) fn new(parts: HandlerParts) -> Self {
+        let HandlerParts {
+            request,
+            out,
+            app,
+            captures,
+        } = parts;
         let peer = out.info().remote;
         let started = out.now();
         let (remote_ip, protocol) = crate::xheaders::client(&request, peer.ip(), &app.settings);
-        let (headers, body) = app.spares.take();
-        let mut h = Self {
+        // Spare buffers come empty; with the default Content-Type this is what `clear`
+        // leaves. (Built as the return value, not cleared after: the handler is then made
+        // where it lives, in the lifecycle's future, with no copy.)
+        let (mut headers, body) = app.spares.take();
+        headers.push(output::HTML);
+        Self {
             request,
             app,
             out: Some(out),
@@ -91,7 +106,7 @@ impl Handler {
             remote_ip,
             protocol,
             query_args: OnceCell::new(),
-            extras: Extras::of_captures(path_args, path_kwargs),
+            extras: Extras::of_captures(captures.args, captures.kwargs),
             status: 200,
             headers,
             body,
@@ -99,9 +114,7 @@ impl Handler {
             finished: false,
             finish_requested: false,
             peer_closed: false,
-        };
-        h.clear();
-        h
+        }
     }
 
     /// The request as decoded: method, target, headers, body.

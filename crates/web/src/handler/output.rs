@@ -14,7 +14,9 @@ use crate::etag::{etag_matches, Etag};
 /// A handler slower than this may have lost its client meanwhile: worth a look.
 const SLOW: Duration = Duration::from_millis(10);
 
-const HTML: Field<'static> = Field::from_static("Content-Type", "text/html; charset=UTF-8");
+/// Tornado's default Content-Type, which `clear` restores.
+pub(super) const HTML: Field<'static> =
+    Field::from_static("Content-Type", "text/html; charset=UTF-8");
 const JSON: Field<'static> = Field::from_static("Content-Type", "application/json; charset=UTF-8");
 
 impl Handler {
