@@ -31,6 +31,11 @@ impl Extras {
             ..Self::default()
         }))
     }
+
+    /// The custom reason phrase in `extras`; empty for the standard one (or none made).
+    pub fn reason_in(extras: &Option<Box<Self>>) -> &str {
+        extras.as_deref().map_or("", |e| &e.reason)
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use typhoon_http1::{Field, HeaderField, Method};
 
-use super::Handler;
+use super::{Extras, Handler};
 use crate::cookies::{create_signed_value, format_clear_cookie, format_set_cookie, CookieOptions};
 use crate::error::{error_page, HttpError, Result};
 use crate::etag::{etag_matches, Etag};
@@ -100,7 +100,7 @@ impl Handler {
 
     /// The custom reason phrase; empty for the standard one.
     fn reason(&self) -> &str {
-        self.extras().map_or("", |e| &e.reason)
+        Extras::reason_in(&self.extras)
     }
 
     /// The status code so far.
@@ -319,8 +319,8 @@ impl Handler {
             return Err(std::io::Error::other("flush() after finish()"));
         };
         if !self.head_sent {
-            let reason = self.extras.as_deref().map_or("", |e| &e.reason);
-            out.start(self.status, reason, &self.headers);
+            // Through the field, not `self.reason()`: `out` borrows `self.out` meanwhile.
+            out.start(self.status, Extras::reason_in(&self.extras), &self.headers);
             self.head_sent = true;
         }
         let chunk = self.body.split();
