@@ -34,16 +34,15 @@ impl Spares {
     /// Keeps `headers` and `body` (cleared) for a later request; a large body's buffer
     /// is freed instead.
     pub fn keep(&self, mut headers: Headers, mut body: BytesMut) {
-        let mut kept = self.kept.borrow_mut();
-        if kept.len() >= KEEP || headers.capacity() == 0 && body.capacity() == 0 {
-            return;
-        }
-        headers.clear();
         if body.capacity() > KEEP_BODY_CAPACITY {
             body = BytesMut::new();
-        } else {
-            body.clear();
         }
+        let mut kept = self.kept.borrow_mut();
+        if kept.len() >= KEEP || headers.capacity() == 0 && body.capacity() == 0 {
+            return; // full, or nothing worth keeping
+        }
+        headers.clear();
+        body.clear();
         kept.push((headers, body));
     }
 }

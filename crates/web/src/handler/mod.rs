@@ -93,11 +93,11 @@ impl Handler {
         let peer = out.info().remote;
         let started = out.now();
         let (remote_ip, protocol) = crate::xheaders::client(&request, peer.ip(), &app.settings);
-        // Spare buffers come empty; with the default Content-Type this is what `clear`
+        // Spare buffers come empty: with the default headers this is what `clear`
         // leaves. (Built as the return value, not cleared after: the handler is then made
         // where it lives, in the lifecycle's future, with no copy.)
         let (mut headers, body) = app.spares.take();
-        headers.push(output::HTML);
+        output::default_headers(&mut headers);
         Self {
             request,
             app,

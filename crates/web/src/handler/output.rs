@@ -10,13 +10,20 @@ use super::{Extras, Handler};
 use crate::cookies::{create_signed_value, format_clear_cookie, format_set_cookie, CookieOptions};
 use crate::error::{error_page, HttpError, Result};
 use crate::etag::{etag_matches, Etag};
+use crate::spares::Headers;
 
 /// A handler slower than this may have lost its client meanwhile: worth a look.
 const SLOW: Duration = Duration::from_millis(10);
 
 /// Tornado's default Content-Type, which `clear` restores.
-pub(super) const HTML: Field<'static> =
-    Field::from_static("Content-Type", "text/html; charset=UTF-8");
+const HTML: Field<'static> = Field::from_static("Content-Type", "text/html; charset=UTF-8");
+
+/// Makes `headers` Tornado's defaults: only `Content-Type: text/html; charset=UTF-8`
+/// (`Server` and `Date` are added on the wire). `clear` and a new handler share it.
+pub(super) fn default_headers(headers: &mut Headers) {
+    headers.clear();
+    headers.push(HTML);
+}
 const JSON: Field<'static> = Field::from_static("Content-Type", "application/json; charset=UTF-8");
 
 impl Handler {
@@ -160,8 +167,7 @@ impl Handler {
     /// `Content-Type: text/html; charset=UTF-8`; `Server` and `Date` are added on the wire.
     pub fn clear(&mut self) {
         self.set_status(200);
-        self.headers.clear();
-        self.headers.push(HTML);
+        default_headers(&mut self.headers);
         self.body.clear();
     }
 
