@@ -5,7 +5,8 @@ use std::mem::ManuallyDrop;
 use bytes::Bytes;
 
 use crate::error::ParseError;
-use crate::grammar::{is_ows, is_token, is_valid_authority, list_contains, trim_ows};
+use crate::grammar::{is_ows, is_token, list_contains, trim_ows};
+use crate::host::is_valid_host;
 use crate::limits::Limits;
 use crate::method::{Method, Version};
 use crate::request::{Parts, Request, Span};
@@ -402,7 +403,7 @@ impl<'a> FieldSummary<'a> {
         match self.host {
             None if version == Version::Http11 => Err(ParseError::MissingHost),
             None => Ok(None),
-            Some(host) if is_valid_authority(host) => Ok(Some(host)),
+            Some(host) if is_valid_host(host) => Ok(Some(host)),
             Some(_) => Err(ParseError::BadHost),
         }
     }

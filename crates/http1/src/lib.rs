@@ -48,6 +48,7 @@
 //! - `decode` — [`Decoder`], the state machine from bytes to [`Decoded`] items.
 //! - `head` — finding the end of a head, then parsing and checking it (Host, framing,
 //!   Expect, Connection).
+//! - `host` — the Host check, with a per-thread memo of the last valid value.
 //! - `target` — request-target forms: origin, absolute, asterisk.
 //! - `chunked` — chunked body framing, extensions and trailers.
 //! - `request` — [`Request`] and [`RequestContext`].
@@ -69,6 +70,7 @@ mod error;
 mod field;
 mod grammar;
 mod head;
+mod host;
 mod limits;
 mod method;
 mod preamble;
