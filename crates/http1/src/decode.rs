@@ -78,8 +78,10 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    /// A decoder for a new connection.
-    pub fn new(limits: Limits) -> Decoder {
+    /// A decoder for a new connection. A `max_head` over `u32::MAX` is lowered to it:
+    /// offsets into a head are kept as `u32`s.
+    pub fn new(mut limits: Limits) -> Decoder {
+        limits.max_head = limits.max_head.min(u32::MAX as usize);
         Decoder {
             limits,
             state: State::Head,
