@@ -26,19 +26,26 @@ thread_local! {
 /// `value` is the last valid Host this thread saw. Only valid values enter the memo, so
 /// the answer is always the check's.
 pub(crate) fn is_valid_host(value: &[u8]) -> bool {
-    LAST_VALID.with(|memo| {
-        let mut memo = memo.borrow_mut();
+    // `try_with`: while the thread exits, the memo may be gone; the check still answers.
+    LAST_VALID
+        .try_with(|memo| memo.borrow_mut().check(value))
+        .unwrap_or_else(|_| is_valid_authority(value))
+}
+
+impl HostMemo {
+    /// `is_valid_authority(value)`, from the memo when `value` is the remembered one.
+    fn check(&mut self, value: &[u8]) -> bool {
         // An empty value is never remembered (and never valid): `len` 0 means no memo.
-        if !value.is_empty() && memo.len == value.len() && memo.bytes[..memo.len] == *value {
+        if !value.is_empty() && self.len == value.len() && self.bytes[..self.len] == *value {
             return true;
         }
         let valid = is_valid_authority(value);
         if valid && value.len() <= MEMO_MAX {
-            memo.bytes[..value.len()].copy_from_slice(value);
-            memo.len = value.len();
+            self.bytes[..value.len()].copy_from_slice(value);
+            self.len = value.len();
         }
         valid
-    })
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ impl Span {
         debug_assert!(u32::try_from(whole.len()).is_ok());
         // Plain casts: offsets in a head fit in a `u32`. (Six spans a request; checked
         // conversions were about 40 instructions of a pipelined request.) A part from
-        // elsewhere, a bug, gives a range that `get` answers with empty bytes.
+        // elsewhere, a bug, gives a wrong range, which `get` still answers without panic.
         let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
         Span {
             start: start as u32,
