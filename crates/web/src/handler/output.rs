@@ -17,6 +17,8 @@ const SLOW: Duration = Duration::from_millis(10);
 
 /// Tornado's default Content-Type, which `clear` restores.
 const HTML: Field<'static> = Field::from_static("Content-Type", "text/html; charset=UTF-8");
+/// What `write_json` sets.
+const JSON: Field<'static> = Field::from_static("Content-Type", "application/json; charset=UTF-8");
 
 /// Makes `headers` Tornado's defaults: only `Content-Type: text/html; charset=UTF-8`
 /// (`Server` and `Date` are added on the wire). `clear` and a new handler share it.
@@ -24,7 +26,6 @@ pub(super) fn default_headers(headers: &mut Headers) {
     headers.clear();
     headers.push(HTML);
 }
-const JSON: Field<'static> = Field::from_static("Content-Type", "application/json; charset=UTF-8");
 
 impl Handler {
     /// Appends `chunk` (text or bytes) to the response body.
