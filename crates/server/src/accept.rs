@@ -1,8 +1,14 @@
-//! A listener on the shard's ring: one multishot accept, its new connections queued for the
-//! shard's accept loop.
+//! A listener on the shard's ring: a multishot poll says when connections wait, and the
+//! shard's accept loop takes them with `accept4`.
+//!
+//! Why not io_uring's multishot accept: it waits on the listener *exclusively*, at the tail
+//! of the socket's wait queue, behind the shard's doorbell, so a parked shard was woken
+//! before the accept's completion was queued and could go back to sleep without it (seen
+//! in traces: the doorbell fired 9 µs before the accept's work). A plain poll waits at the
+//! head, ahead of the doorbell (see `doorbell`), so the ring's work is always queued first;
+//! the accepts themselves are plain non-blocking syscalls, one per connection.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -14,20 +20,20 @@ use socket2::Socket;
 
 use crate::ring::{Op, Ring};
 
-/// Accept completions not yet taken by the accept loop.
+/// What the ring's poll on a listener reports to.
 #[derive(Default)]
 pub(crate) struct AcceptQueue {
-    /// New fds, or `-errno`.
-    ready: RefCell<VecDeque<i32>>,
-    /// The multishot accept's key while it is in the kernel.
+    /// Connections may be waiting: try `accept4` before waiting again.
+    ready: Cell<bool>,
+    /// The multishot poll's key while it is in the kernel.
     armed: Cell<Option<usize>>,
     waker: Cell<Option<Waker>>,
 }
 
 impl AcceptQueue {
-    /// An accept completion.
-    pub fn on_accept(&self, res: i32, more: bool, woken: &mut Vec<Waker>) {
-        self.ready.borrow_mut().push_back(res);
+    /// A poll completion: the listener is readable (or the poll ended).
+    pub fn on_ready(&self, more: bool, woken: &mut Vec<Waker>) {
+        self.ready.set(true);
         if !more {
             self.armed.set(None);
         }
@@ -37,7 +43,7 @@ impl AcceptQueue {
     }
 }
 
-/// A listening socket whose connections arrive through the ring.
+/// A listening socket (non-blocking) whose readiness arrives through the ring.
 pub(crate) struct Acceptor {
     ring: Rc<Ring>,
     listener: Socket,
@@ -45,19 +51,28 @@ pub(crate) struct Acceptor {
 }
 
 impl Acceptor {
+    /// Takes the listener, which the ring's doorbell already watches (`shard::run` adds it
+    /// before anything is armed on it); nothing is armed until the first `accept`.
     pub fn new(ring: Rc<Ring>, listener: Socket) -> Self {
+        let queue = AcceptQueue::default();
+        // Connections may already wait in the backlog.
+        queue.ready.set(true);
         Self {
             ring,
             listener,
-            queue: Rc::default(),
+            queue: Rc::new(queue),
         }
     }
 
     /// The next connection's fd (owned by the caller), or why accepting failed.
     pub async fn accept(&self) -> io::Result<RawFd> {
-        let res = poll_fn(|cx| {
-            if let Some(res) = self.queue.ready.borrow_mut().pop_front() {
-                return Poll::Ready(res);
+        poll_fn(|cx| {
+            if self.queue.ready.get() {
+                match self.accept_now() {
+                    Ok(Some(fd)) => return Poll::Ready(Ok(fd)),
+                    Ok(None) => self.queue.ready.set(false),
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
             }
             if self.queue.armed.get().is_none() {
                 self.arm();
@@ -65,25 +80,46 @@ impl Acceptor {
             self.queue.waker.set(Some(cx.waker().clone()));
             Poll::Pending
         })
-        .await;
-        if res < 0 {
-            return Err(io::Error::from_raw_os_error(-res));
+        .await
+    }
+
+    /// One non-blocking `accept4`: `None` when no connection waits.
+    fn accept_now(&self) -> io::Result<Option<RawFd>> {
+        loop {
+            // SAFETY: accept4 on our own listener; the address arguments may be null.
+            let fd = unsafe {
+                libc::accept4(
+                    self.listener.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    libc::SOCK_CLOEXEC,
+                )
+            };
+            if fd >= 0 {
+                return Ok(Some(fd));
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EAGAIN) => return Ok(None),
+                // The peer gave up before we took it, or a signal: try the next one.
+                Some(libc::ECONNABORTED | libc::EPROTO | libc::EINTR) => continue,
+                _ => return Err(err),
+            }
         }
-        Ok(res)
     }
 
     fn arm(&self) {
         let fd = self.listener.as_raw_fd();
         let key = self.ring.start(Op::Accept(self.queue.clone()), || {
-            opcode::AcceptMulti::new(types::Fd(fd))
-                .flags(libc::SOCK_CLOEXEC)
+            opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+                .multi(true)
                 .build()
         });
         self.queue.armed.set(Some(key));
     }
 
-    /// Stops accepting: cancels the multishot, waits for its end (until then the kernel
-    /// holds the listener open), and closes the connections accepted meanwhile.
+    /// Stops watching the listener: cancels the poll and waits for its end (until then the
+    /// kernel holds the listener open).
     pub async fn close(self) {
         if let Some(key) = self.queue.armed.get() {
             self.ring.cancel(key);
@@ -96,11 +132,5 @@ impl Acceptor {
             Poll::Pending
         })
         .await;
-        for res in self.queue.ready.borrow_mut().drain(..) {
-            if res >= 0 {
-                // SAFETY: a connection accepted for us that nobody took.
-                unsafe { libc::close(res) };
-            }
-        }
     }
 }

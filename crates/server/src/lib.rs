@@ -23,6 +23,26 @@
 //! }
 //! ```
 //!
+//! # How an idle shard sleeps and wakes
+//! glommio owns the shard's thread and its sleep (its timers and channels need that), while
+//! the sockets live on a second io_uring of the shard's own, set up with `DEFER_TASKRUN`
+//! (the cheapest mode per request: completions are batched into the shard's own
+//! `io_uring_enter`). Such a ring has no completions for anyone to wait on until its owner
+//! enters it, so something must wake glommio when a socket event queues work for it:
+//!
+//! - Not the ring's registered eventfd: the kernel signals it from softirq context through
+//!   an RCU callback, one grace period later (8–16 ms on Linux 6.18; an idle shard
+//!   answered 62 requests/s on one connection).
+//! - Instead the shard's doorbell (`doorbell`): an epoll set holding every socket, which
+//!   glommio polls while it sleeps. epoll is woken in the same wait-queue walk that queues
+//!   the ring's work, and after it (the ring's waits are armed later and sit nearer the
+//!   head); listeners are polled rather than accepted by io_uring, whose accept waits at
+//!   the tail. So the woken shard always finds the work: median 43 µs a request on one
+//!   connection, where it was 16 ms.
+//!
+//! Under load nobody sleeps: the edge-triggered set costs one list insertion per event
+//! and is emptied only when the shard is about to sleep.
+//!
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.
 //! - `launch`: shard threads, readiness, [`RunningServer`].
@@ -32,8 +52,10 @@
 //!   busy session: read, decode, call, one send per batch).
 //! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side.
 //! - `ring`: the shard's own io_uring beside glommio's (one enter per loop turn), with
-//!   `accept` (multishot accept), `sock` (multishot receive into the provided buffers of
-//!   `bufring`, sends) and `park` (glommio sleeps until the ring has completions).
+//!   `accept` (a listener's readiness poll, then `accept4`), `sock` (multishot receive
+//!   into the provided buffers of `bufring`, sends), `doorbell` (an epoll set of the
+//!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
+//!   an fd inside glommio).
 //! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
@@ -48,6 +70,7 @@ mod bufring;
 mod config;
 mod conn;
 mod cpus;
+mod doorbell;
 mod error;
 mod handle;
 mod io;

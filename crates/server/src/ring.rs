@@ -1,16 +1,16 @@
-//! The shard's own io_uring, beside glommio's: multishot accept, multishot receive into
+//! The shard's own io_uring, beside glommio's: listener polls, multishot receive into
 //! provided buffers and sends, all submitted with one `io_uring_enter` per loop turn.
 //!
 //! glommio 0.9 drives sockets with a plain syscall first and a one-shot `POLL_ADD` re-armed
 //! on every `EAGAIN`; that costs ~40% of the CPU per request on loopback
 //! (`shared/notes/io-path.md`, design B). glommio stays the executor: connection tasks are
-//! glommio tasks, and one driver task per shard submits, reaps and wakes them, then parks
-//! glommio on the ring's eventfd when there is nothing left to do.
+//! glommio tasks, and one driver task per shard submits, reaps and wakes them, then lets
+//! glommio sleep on the shard's [`Doorbell`] (an epoll set of the ring's sockets) when there
+//! is nothing left to do.
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Instant;
@@ -22,6 +22,7 @@ use slab::Slab;
 
 use crate::accept::AcceptQueue;
 use crate::bufring::BufRing;
+use crate::doorbell::Doorbell;
 use crate::sock::SockState;
 
 /// The buffer group of the provided receive buffers.
@@ -43,8 +44,11 @@ const IGNORE: u64 = u64::MAX;
 
 /// What an operation in flight reports to.
 pub(crate) enum Op {
+    /// A listener's multishot readiness poll.
     Accept(Rc<AcceptQueue>),
+    /// A connection's multishot receive.
     Recv(Rc<SockState>),
+    /// A connection's send.
     Send(Rc<SockState>),
 }
 
@@ -63,8 +67,8 @@ pub(crate) struct Inner {
 /// One shard's io_uring. Shard-local: `Rc`, never sent.
 pub(crate) struct Ring {
     inner: RefCell<Inner>,
-    /// Registered with the ring; it counts completions only while the shard is parked.
-    eventfd: OwnedFd,
+    /// Rings when a socket event queues work for the ring; glommio sleeps on it.
+    doorbell: Doorbell,
     /// The parked driver, woken when a task queues a submission (nothing else would
     /// submit it).
     parked: Cell<Option<Waker>>,
@@ -79,9 +83,10 @@ impl Ring {
     /// Sets up the ring on the calling (shard) thread, which alone may use it.
     ///
     /// # Errors
-    /// The kernel's refusal: Linux before 6.1 lacks `DEFER_TASKRUN` (`EINVAL`).
+    /// The kernel's refusal: Linux before 6.1 lacks `DEFER_TASKRUN` (`EINVAL`); or no fd
+    /// left for the doorbell.
     pub fn new() -> io::Result<Rc<Self>> {
-        let mut uring = IoUring::builder()
+        let uring = IoUring::builder()
             .setup_single_issuer()
             .setup_defer_taskrun()
             .setup_taskrun_flag()
@@ -97,15 +102,7 @@ impl Ring {
                 .submitter()
                 .register_buf_ring_with_flags(addr, count, BUF_GROUP, 0)?;
         }
-        // SAFETY: plain eventfd creation; the fd is owned right below.
-        let efd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if efd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `efd` is a fresh fd nobody else owns.
-        let eventfd = unsafe { OwnedFd::from_raw_fd(efd) };
-        uring.submitter().register_eventfd(efd)?;
-        uring.completion().disable_eventfd();
+        let doorbell = Doorbell::new()?;
         Ok(Rc::new(Self {
             inner: RefCell::new(Inner {
                 uring,
@@ -114,7 +111,7 @@ impl Ring {
                 cancels: Vec::new(),
                 woken: Vec::new(),
             }),
-            eventfd,
+            doorbell,
             parked: Cell::new(None),
             now: Cell::new(Instant::now()),
             parking: Cell::new(false),
@@ -181,8 +178,8 @@ impl Ring {
         handled
     }
 
-    /// The shard's driver: turns the ring while there is work, and parks glommio on the
-    /// ring's eventfd when there is none. Runs until the shard's executor ends.
+    /// The shard's driver: turns the ring while there is work, and lets glommio sleep on
+    /// the doorbell when there is none. Runs until the shard's executor ends.
     pub async fn drive(self: Rc<Self>) {
         let mut empty = 0;
         loop {
@@ -201,11 +198,13 @@ impl Ring {
         }
     }
 
-    /// Waits, inside glommio, until the ring has a completion.
+    /// Waits, inside glommio, until a socket event queues work for the ring or a task
+    /// queues a submission.
     async fn park(&self) {
         self.parking.set(true);
-        self.with(|inner| inner.uring.completion().enable_eventfd());
-        // A completion that raced the line above is already counted, or visible here.
+        // What rang while the shard was busy has been handled, or is queued in the ring
+        // (its work is queued before the bell rings) and is handled by the turn below.
+        self.doorbell.clear();
         if self.turn() == 0 {
             let submission = poll_fn(|cx| {
                 if self.with(|inner| inner.uring.submission().is_empty()) {
@@ -215,16 +214,15 @@ impl Ring {
                     Poll::Ready(())
                 }
             });
-            crate::park::readable(self.eventfd.as_raw_fd())
-                .or(submission)
-                .await;
+            self.doorbell.rung().or(submission).await;
             self.parked.set(None);
         }
-        let mut count = 0u64;
-        // SAFETY: reads 8 bytes into `count` from our own non-blocking eventfd.
-        unsafe { libc::read(self.eventfd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
-        self.with(|inner| inner.uring.completion().disable_eventfd());
         self.parking.set(false);
+    }
+
+    /// The shard's doorbell: sockets join it before the ring arms anything on them.
+    pub fn doorbell(&self) -> &Doorbell {
+        &self.doorbell
     }
 }
 
@@ -291,7 +289,7 @@ impl Inner {
                     sock.wake_reader(&mut self.woken);
                 }
                 Some(Op::Send(sock)) => sock.on_sent(res, &mut self.woken),
-                Some(Op::Accept(queue)) => queue.on_accept(res, more, &mut self.woken),
+                Some(Op::Accept(queue)) => queue.on_ready(more, &mut self.woken),
                 None => {}
             }
             if !more {

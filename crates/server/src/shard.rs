@@ -84,6 +84,16 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
                 });
             }
         };
+        // Before any accept is armed on them: see `doorbell` on the order of wait entries.
+        for socket in &listeners {
+            if let Err(e) = ring.doorbell().watch_listener(socket.as_raw_fd()) {
+                shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
+                return Err(Error::Shard {
+                    shard: info.id,
+                    reason: format!("could not watch its listener for wakeups (epoll): {e}"),
+                });
+            }
+        }
         glommio::spawn_local(ring.clone().drive()).detach();
         let state = Rc::new(ShardState::new(info, config));
         let service = Rc::new(make.make_service(&info));
@@ -149,7 +159,13 @@ async fn accept_loop<S: Service>(
     loop {
         match acceptor.accept().await {
             Ok(fd) => {
-                let sock = Sock::new(ring.clone(), fd);
+                let sock = match Sock::new(ring.clone(), fd) {
+                    Ok(sock) => sock,
+                    Err(e) => {
+                        log::warn!("shard {}: connection refused: could not watch it for wakeups (epoll): {e}", state.info.id);
+                        continue;
+                    }
+                };
                 if shared.stop_requested() {
                     return;
                 }

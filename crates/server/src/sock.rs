@@ -149,7 +149,17 @@ pub(crate) struct Sock {
 
 impl Sock {
     /// Takes ownership of the connected socket `fd` and starts receiving on it.
-    pub fn new(ring: Rc<Ring>, fd: RawFd) -> Self {
+    ///
+    /// # Errors
+    /// The shard's doorbell could not watch it (out of memory, or past
+    /// `fs.epoll.max_user_watches`); the fd is closed.
+    pub fn new(ring: Rc<Ring>, fd: RawFd) -> io::Result<Self> {
+        // Before anything is armed on it: see `doorbell` on the order of wait entries.
+        if let Err(e) = ring.doorbell().watch_conn(fd) {
+            // SAFETY: the fd was handed to us and nothing else refers to it yet.
+            unsafe { libc::close(fd) };
+            return Err(e);
+        }
         let state = Rc::new(SockState {
             fd,
             chunks: RefCell::new(SmallVec::new()),
@@ -168,7 +178,7 @@ impl Sock {
         });
         let sock = Self { ring, state };
         sock.arm();
-        sock
+        Ok(sock)
     }
 
     /// The time at the start of the shard's current turn.

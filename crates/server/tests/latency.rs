@@ -1,0 +1,113 @@
+//! An idle shard answers at once (issue 18): one request at a time on a keep-alive
+//! connection, fresh connections one after another, and requests after seconds of silence,
+//! each answered in well under 5 ms (medians: loose bounds for a busy CI machine).
+//!
+//! These are not benchmarks: they catch a shard that sleeps until a timer instead of being
+//! woken by its sockets (it used to answer every ~16 ms, 62 requests/s on one connection).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{connect, start, test_config, Reader};
+use typhoon_server::RunningServer;
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+const BOUND: Duration = Duration::from_millis(5);
+/// A client's pause between requests: long enough for the shard to run out of work and go
+/// to sleep (it spins for microseconds first), so each sample measures a wakeup. Without
+/// it, a fast client's next request arrives while the shard still spins.
+const THINK: Duration = Duration::from_millis(2);
+
+/// The time from writing one request to reading its whole answer.
+fn round_trip(reader: &mut Reader) -> Duration {
+    let started = Instant::now();
+    reader.send(REQUEST);
+    let response = reader.response().expect("an answer");
+    let took = started.elapsed();
+    assert_eq!(response.body, b"good boy");
+    took
+}
+
+/// A connection with Nagle's algorithm off, as wrk and browsers use.
+fn client(server: &RunningServer) -> Reader {
+    let stream: TcpStream = connect(server);
+    stream.set_nodelay(true).unwrap();
+    Reader::new(stream)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn describe(samples: &[Duration]) -> String {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    format!(
+        "median {:?}, p90 {:?}, max {:?} over {}",
+        sorted[sorted.len() / 2],
+        sorted[sorted.len() * 9 / 10],
+        sorted[sorted.len() - 1],
+        sorted.len()
+    )
+}
+
+#[test]
+fn sequential_keep_alive_requests_are_answered_at_once() {
+    let server = start(test_config(), 1);
+    let mut reader = client(&server);
+    round_trip(&mut reader); // the connection is up and the shard has served once
+    let samples: Vec<_> = (0..200)
+        .map(|_| {
+            thread::sleep(THINK);
+            round_trip(&mut reader)
+        })
+        .collect();
+    let summary = describe(&samples);
+    eprintln!("keep-alive round trips: {summary}");
+    assert!(median(samples) < BOUND, "keep-alive round trips: {summary}");
+    server.stop().unwrap();
+}
+
+#[test]
+fn fresh_connections_one_after_another_are_answered_at_once() {
+    let server = start(test_config(), 1);
+    let samples: Vec<_> = (0..200)
+        .map(|_| {
+            thread::sleep(THINK);
+            let started = Instant::now();
+            let mut reader = client(&server);
+            round_trip(&mut reader);
+            started.elapsed()
+        })
+        .collect();
+    let summary = describe(&samples);
+    eprintln!("connect + request: {summary}");
+    assert!(median(samples) < BOUND, "connect + request: {summary}");
+    server.stop().unwrap();
+}
+
+#[test]
+fn requests_after_idle_seconds_are_answered_at_once() {
+    let server = start(test_config(), 1);
+    let mut kept = client(&server);
+    round_trip(&mut kept);
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        // Long enough for every spin to end and the shard to sleep in the kernel.
+        thread::sleep(Duration::from_secs(3));
+        samples.push(round_trip(&mut kept));
+        let started = Instant::now();
+        round_trip(&mut client(&server));
+        samples.push(started.elapsed());
+    }
+    let summary = describe(&samples);
+    eprintln!("after 3 s idle: {summary}");
+    assert!(median(samples) < BOUND, "after 3 s idle: {summary}");
+    server.stop().unwrap();
+}
