@@ -41,7 +41,10 @@
 //!   connection, where it was 16 ms.
 //!
 //! Under load nobody sleeps: the edge-triggered set costs one list insertion per event
-//! and is emptied only when the shard is about to sleep.
+//! and is emptied only when the shard is about to sleep. And before handing its sleep to
+//! glommio, a shard with nothing else to run first waits up to 50 µs in its own ring (the
+//! kernel ends that wait the moment work is queued): one syscall where glommio's sleep and
+//! wake cost about ten, which is what a request costs at one connection.
 //!
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.

@@ -13,7 +13,7 @@ use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
 
@@ -37,6 +37,17 @@ const CQ_ENTRIES: u32 = 8192;
 const CQES_PER_TURN: usize = 1024;
 /// Empty turns (each a yield to the other tasks) before the shard parks.
 const SPINS: u32 = 2;
+/// How long a parking shard first waits in its own ring, where the kernel ends the wait the
+/// moment work is queued, before it hands its sleep to glommio (the doorbell): one syscall
+/// instead of about ten for glommio's sleep and wake. With one connection (wrk -c1, the
+/// next request mostly comes within it) `hello_service` took 2 syscalls a request instead
+/// of 12.7 and 23 µs of CPU instead of 35–39 (three alternated runs; p50 31 µs against
+/// 31–38). Its timer costs ~6 µs of that: a wait with no timeout measured 16.5 µs of
+/// system time against 23, but a shard must not sleep past glommio's own timers.
+const LINGER: Duration = Duration::from_micros(50);
+/// The wait holds up the shard's other tasks, so it is only taken when the spins before it
+/// came back this fast: nothing else was waiting to run.
+const QUIET_SPINS: Duration = Duration::from_micros(20);
 /// `IORING_ENTER_GETEVENTS` (the crate keeps its `sys` module private).
 const ENTER_GETEVENTS: u32 = 1;
 /// `user_data` of operations whose completion nobody waits for (cancellations).
@@ -182,13 +193,18 @@ impl Ring {
     /// the doorbell when there is none. Runs until the shard's executor ends.
     pub async fn drive(self: Rc<Self>) {
         let mut empty = 0;
+        let mut spins_began = self.now.get();
         loop {
             if self.turn() > 0 {
                 empty = 0;
             } else {
+                if empty == 0 {
+                    spins_began = self.now.get();
+                }
                 empty += 1;
                 if empty > SPINS {
-                    self.park().await;
+                    let quiet = self.now.get().duration_since(spins_began) < QUIET_SPINS;
+                    self.park(quiet).await;
                     empty = 0;
                     continue;
                 }
@@ -198,10 +214,17 @@ impl Ring {
         }
     }
 
-    /// Waits, inside glommio, until a socket event queues work for the ring or a task
-    /// queues a submission.
-    async fn park(&self) {
+    /// Waits until a socket event queues work for the ring or a task queues a submission:
+    /// first (when `linger`) up to `LINGER` in the ring itself, then inside glommio.
+    async fn park(&self, linger: bool) {
         self.parking.set(true);
+        if linger {
+            self.with(|inner| inner.wait(LINGER));
+            if self.turn() > 0 {
+                self.parking.set(false);
+                return;
+            }
+        }
         // What rang while the shard was busy has been handled, or is queued in the ring
         // (its work is queued before the bell rings) and is handled by the turn below.
         self.doorbell.clear();
@@ -264,6 +287,22 @@ impl Inner {
             if !matches!(
                 e.raw_os_error(),
                 Some(libc::EBUSY | libc::EAGAIN | libc::EINTR)
+            ) {
+                log::error!("io_uring_enter failed: {e}");
+            }
+        }
+    }
+
+    /// Submits what is queued and blocks in the kernel until a completion is ready or
+    /// `timeout` passes: a waiting owner is woken as soon as work is queued for the ring.
+    fn wait(&mut self, timeout: Duration) {
+        let ts = types::Timespec::from(timeout);
+        let args = types::SubmitArgs::new().timespec(&ts);
+        if let Err(e) = self.uring.submitter().submit_with_args(1, &args) {
+            // ETIME: nothing came in time, the common case.
+            if !matches!(
+                e.raw_os_error(),
+                Some(libc::ETIME | libc::EBUSY | libc::EAGAIN | libc::EINTR)
             ) {
                 log::error!("io_uring_enter failed: {e}");
             }
