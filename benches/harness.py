@@ -6,13 +6,15 @@ Every server is pinned to CPU 0 (`taskset -c 0`), wrk to CPU 1 (`taskset -c 1 wr
 Per repetition the servers are rotated; each gets a fresh process that is checked first
 (status 200 and body exactly `good boy`, once plain and 16 pipelined on one connection), then
 measured: idle memory per keep-alive connection, plain keep-alive `wrk -c64 --latency`, and
-pipelined x16 (`benches/pipeline.lua`). Medians over the repetitions go to stdout, to the
+pipelined x16 (`benches/pipeline.lua`), then under light load: `wrk -c1` and `-c4`, and fixed
+rates with the open-loop client (benches/latency.py). Medians over the repetitions go to stdout, to the
 section of BENCHMARKS.md between `<!-- bench:start -->` and `<!-- bench:end -->`, and to
 benches/chart.png. Raw numbers: target/bench/results.json.
 
 Run it through scripts/bench.sh (installs and builds what is needed); directly:
 
     python3 benches/harness.py [--quick] [--reps N] [--duration S] [--servers a,b] [--no-write]
+                               [--rates R1,R2] [--lat-duration S] [--no-latency]
 
 Only 127.0.0.1 is used. Every process started here runs in its own session and is killed
 (the whole process group) when its run ends, on errors and on Ctrl-C / SIGTERM.
@@ -44,6 +46,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import latency  # noqa: E402  (benches/latency.py, beside this file)
+
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_BIN = ROOT / "benches" / "peers" / "target" / "release"
 TYPHOON_BIN = ROOT / "target" / "release" / "examples" / "hello"
@@ -51,6 +56,7 @@ TYPHOON_BIN = ROOT / "target" / "release" / "examples" / "hello"
 # lifecycle or automatic ETag): shows what the Tornado-style layer costs per request.
 SERVICE_BIN = ROOT / "target" / "release" / "examples" / "hello_service"
 PIPELINE_LUA = ROOT / "benches" / "pipeline.lua"
+OPENLOOP_BIN = PEERS_BIN / "openloop"
 TORNADO_APP = ROOT / "benches" / "peers" / "tornado_hello.py"
 MARK_START = "<!-- bench:start -->"
 MARK_END = "<!-- bench:end -->"
@@ -417,8 +423,11 @@ def parse_wrk(out: str) -> dict:
     return r
 
 
-def run_wrk(procs: Procs, port: int, args, pipelined: bool, sid: int) -> dict:
-    cmd = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{args.conns}", f"-d{args.duration}s"]
+def run_wrk(procs: Procs, port: int, args, pipelined: bool, sid: int,
+            conns: int | None = None, duration: float | None = None) -> dict:
+    conns = conns or args.conns
+    duration = duration or args.duration
+    cmd = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{conns}", f"-d{duration:g}s"]
     cmd += ["-s", str(PIPELINE_LUA)] if pipelined else ["--latency"]
     cmd.append(f"http://127.0.0.1:{port}/")
     u0, s0 = tree_cpu(sid)
@@ -428,7 +437,7 @@ def run_wrk(procs: Procs, port: int, args, pipelined: bool, sid: int) -> dict:
     t0 = time.monotonic()
     p = procs.start(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        out, _ = p.communicate(timeout=args.duration + 30)
+        out, _ = p.communicate(timeout=duration + 30)
     finally:
         procs.stop(p, grace=1.0)
     wall = time.monotonic() - t0
@@ -486,6 +495,51 @@ def idle_memory(procs: Procs, port: int, n: int, sid: int, logdir: Path) -> dict
         procs.stop(p, grace=1.0)
 
 
+def run_openloop(procs: Procs, port: int, rate: int, args) -> dict:
+    cmd = latency.openloop_cmd(str(OPENLOOP_BIN), CLIENT_CPU, port, rate, args.conns, args.lat_duration)
+    p = procs.start(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = p.communicate(timeout=args.lat_duration + 40)
+    except subprocess.TimeoutExpired:
+        out = ""
+    finally:
+        procs.stop(p, grace=1.0)
+    return latency.parse_openloop(out, rate)
+
+
+def measure_latency(procs: Procs, name: str, port: int, args, sid: int, peak: float | None) -> dict:
+    """-c1 and -c4 with wrk, then the open-loop rates (see benches/latency.py)."""
+    out: dict = {}
+    cpus = (SERVER_CPU, CLIENT_CPU)
+    for c in (1, 4):
+        wait_quiet(args.quiet_timeout)
+        s0 = latency.steal_ticks(cpus)
+        r = run_wrk(procs, port, args, False, sid, conns=c, duration=args.lat_duration)
+        r["steal_ms"] = latency.steal_ms(latency.steal_ticks(cpus) - s0)
+        out[f"c{c}"] = r
+        log(f"  {name}: -c{c}       {r['rps']:>12,.0f} rps, p50 {fmt_ms(r.get('p50_ms'))} p99 {fmt_ms(r.get('p99_ms'))}, "
+            f"{r['steal_ms']:.0f} ms stolen by the host"
+            + (f"  ERROR {r['error']}" if "error" in r else ""))
+    for rate in args.rates:
+        key = f"r{rate}"
+        if peak and rate > latency.MAX_SHARE_OF_PEAK * peak:
+            out[key] = {"skipped": f"above {latency.MAX_SHARE_OF_PEAK:.0%} of its peak ({peak:,.0f}/s)"}
+            log(f"  {name}: {rate:,}/s skipped: {out[key]['skipped']}")
+            continue
+        wait_quiet(args.quiet_timeout)
+        s0 = latency.steal_ticks(cpus)
+        r = run_openloop(procs, port, rate, args)
+        r["steal_ms"] = latency.steal_ms(latency.steal_ticks(cpus) - s0)
+        out[key] = r
+        if "p50_ms" in r:
+            log(f"  {name}: {rate:>7,}/s open loop: p50 {fmt_ms(r['p50_ms'])} p99 {fmt_ms(r['p99_ms'])} "
+                f"p99.9 {fmt_ms(r['p999_ms'])} max {fmt_ms(r['max_ms'])}, {r['steal_ms']:.0f} ms stolen"
+                + (f"  ERROR {r['error']}" if "error" in r else ""))
+        else:
+            log(f"  {name}: {rate:,}/s open loop: ERROR {r['error']}")
+    return out
+
+
 def measure_one(procs: Procs, name: str, args, workdir: Path) -> dict:
     port = free_port()
     srv = server_cmd(name, port, workdir)
@@ -518,6 +572,9 @@ def measure_one(procs: Procs, name: str, args, workdir: Path) -> dict:
                 f"CPU {r['cpu_us']:.2f} µs/req (user {r['cpu_user_us']:.2f} + sys {r['cpu_sys_us']:.2f}); "
                 f"wrk {r['client_busy']:.0%} busy, {r['client_us']:.2f} µs/req"
                 + (f"  ERROR {r['error']}" if "error" in r else ""))
+        if args.rates is not None:
+            peak = res.get("keepalive", {}).get("rps") if "error" not in res.get("keepalive", {}) else None
+            res["latency"] = measure_latency(procs, name, port, args, sid, peak)
         problem = check_answers(port)
         if problem:
             res["error"] = f"answer check after the load failed: {problem}"
@@ -544,7 +601,7 @@ def med(values: list) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def summarize(runs: list[dict], names: list[str]) -> dict:
+def summarize(runs: list[dict], names: list[str], rates: list[int]) -> dict:
     out = {}
     for n in names:
         rs = [r for r in runs if r["server"] == n]
@@ -571,6 +628,7 @@ def summarize(runs: list[dict], names: list[str]) -> dict:
             "pipe_client_us": pick("pipelined", "client_us"),
             "idle_bytes": med(idle),
         }
+        out[n].update(latency.summarize(ok, rates))
     return out
 
 
@@ -720,7 +778,7 @@ def run_mode(args) -> str:
     return "custom"
 
 
-def report_md(args, summary, names, not_run, rows, service_rows, info, runs, elapsed, chart_ok) -> str:
+def report_md(args, summary, names, not_run, rows, service_rows, lat_rows, info, runs, elapsed, chart_ok) -> str:
     mode = run_mode(args)
     pv = peer_versions()
     quiet = sum(r.get("quiet_warnings", 0) for r in runs)
@@ -728,6 +786,8 @@ def report_md(args, summary, names, not_run, rows, service_rows, info, runs, ela
     errors = [f"- {SHORT[r['server']]} (repetition {r['rep']}): {r['error']}" for r in runs if "error" in r]
     errors += [f"- {SHORT[r['server']]} (repetition {r['rep']}) {k}: {r[k]['error']}"
                for r in runs for k in ("keepalive", "pipelined") if k in r and "error" in r[k]]
+    errors += [f"- {SHORT[r['server']]} (repetition {r['rep']}) latency {k}: {v['error']}"
+               for r in runs for k, v in r.get("latency", {}).items() if "error" in v]
     parts = [
         MARK_START,
         "## Side by side on one core (`scripts/bench.sh`)",
@@ -761,6 +821,25 @@ def report_md(args, summary, names, not_run, rows, service_rows, info, runs, ela
         ]
     if chart_ok:
         parts += ["![requests per second and server CPU per request, per server](benches/chart.png)", ""]
+    if args.rates is not None:
+        parts += [
+            "### Under light load: one and four connections, and fixed rates",
+            "",
+            f"The same server processes, after their saturated runs: `wrk -c1` and `-c4` for "
+            f"{args.lat_duration:g} s, then the open-loop client at fixed rates over {args.conns} connections "
+            f"({args.lat_duration:g} s after a 1 s warm-up), latency counted from when each request was due. "
+            "This machine is a shared virtual machine whose host takes a vCPU away for up to ~100 ms at a "
+            "time (`steal` in /proc/stat); one such pause ruins a run's p99 at a fixed rate for any server. "
+            "So each run also records the CPU time stolen from CPUs 0 and 1, and the clean columns give the "
+            "median p99 over the runs with none (how many of all).",
+            "",
+            latency.table_md(summary, names, args.rates, LABELS),
+            "",
+            "Targets of issue 18:",
+            "",
+            ratios_md(lat_rows),
+            "",
+        ]
     parts += [
         "Commands (PORT: a free port picked per run; every server a fresh process per repetition):",
         "",
@@ -778,6 +857,16 @@ def report_md(args, summary, names, not_run, rows, service_rows, info, runs, ela
         f"taskset -c 1 wrk -t1 -c{args.conns} -d{args.duration}s --latency http://127.0.0.1:PORT/",
         f"taskset -c 1 wrk -t1 -c{args.conns} -d{args.duration}s -s benches/pipeline.lua http://127.0.0.1:PORT/",
         f"taskset -c 1 benches/peers/target/release/idle_conns --port PORT --conns {args.idle_conns}",
+    ]
+    if args.rates is not None:
+        parts += [
+            "# light load, pinned to CPU 1:",
+            f"taskset -c 1 wrk -t1 -c1 -d{args.lat_duration:g}s --latency http://127.0.0.1:PORT/",
+            f"taskset -c 1 wrk -t1 -c4 -d{args.lat_duration:g}s --latency http://127.0.0.1:PORT/",
+        ] + [" ".join(latency.openloop_cmd("benches/peers/target/release/openloop", CLIENT_CPU, 0, rate,
+                                           args.conns, args.lat_duration)).replace("--port 0", "--port PORT")
+             for rate in args.rates]
+    parts += [
         "```",
         "",
         "How each figure is taken:",
@@ -798,6 +887,11 @@ def report_md(args, summary, names, not_run, rows, service_rows, info, runs, ela
         "- Idle memory per connection: on the fresh server, before the load, `idle_conns` opens N keep-alive "
         "connections, sends one `GET /` on each and reads the answer; (VmRSS after − VmRSS before) / N, "
         "VmRSS summed over the process tree from `/proc/PID/status`.",
+        "- Open-loop rates: `benches/peers/src/bin/openloop.rs` sends `GET /` at the rate given over "
+        "keep-alive connections, one request in flight per connection (wrk2's model); a request due while "
+        "every connection is busy waits in a queue, and the wait counts. A rate above "
+        f"{latency.MAX_SHARE_OF_PEAK:.0%} of a server's own keep-alive peak (same process, measured just "
+        "before) is not run for it.",
         f"- Before each wrk run the harness waits for a quiet machine (≥ 90% idle over 1 s, at most "
         f"{args.quiet_timeout:.0f} s): {quiet} of {nruns} runs started without it.",
         "- Settings: Typhoon with `RUST_LOG=warn` (no access line per request, as nginx `access_log off` and "
@@ -920,6 +1014,10 @@ def main() -> int:
     ap.add_argument("--idle-conns", type=int, help="idle keep-alive connections (default 10000; quick 2000)")
     ap.add_argument("--quiet-timeout", type=float, help="seconds to wait for a quiet machine (default 20; quick 8)")
     ap.add_argument("--servers", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}")
+    ap.add_argument("--rates", default="10000,60000",
+                    help="open-loop rates in requests/s, comma-separated (default 10000,60000)")
+    ap.add_argument("--lat-duration", type=float, help="seconds per light-load run (default 4; quick 2)")
+    ap.add_argument("--no-latency", action="store_true", help="skip the light-load runs (-c1, -c4, fixed rates)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md and the chart alone")
     ap.add_argument("--md", default=str(ROOT / "BENCHMARKS.md"))
     ap.add_argument("--chart", default=str(ROOT / "benches" / "chart.png"))
@@ -928,6 +1026,8 @@ def main() -> int:
     args.duration = args.duration or (3 if args.quick else 5)
     args.idle_conns = args.idle_conns or (2000 if args.quick else 10000)
     args.quiet_timeout = args.quiet_timeout or (8.0 if args.quick else 20.0)
+    args.lat_duration = args.lat_duration or (2.0 if args.quick else 4.0)
+    args.rates = None if args.no_latency else [int(r) for r in args.rates.split(",") if r.strip()]
 
     names = [n.strip() for n in args.servers.split(",") if n.strip()]
     bad = [n for n in names if n not in ORDER]
@@ -942,6 +1042,10 @@ def main() -> int:
             return 2
     if not (PEERS_BIN / "idle_conns").exists():
         print("missing: benches/peers/target/release/idle_conns "
+              "(cargo build --release --manifest-path benches/peers/Cargo.toml)", file=sys.stderr)
+        return 2
+    if args.rates is not None and not OPENLOOP_BIN.exists():
+        print("missing: benches/peers/target/release/openloop "
               "(cargo build --release --manifest-path benches/peers/Cargo.toml)", file=sys.stderr)
         return 2
     not_run = availability(names)
@@ -991,9 +1095,12 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     elapsed = time.monotonic() - T0
-    summary = summarize(runs, names)
+    summary = summarize(runs, names, args.rates or [])
     rows = ratios(summary)
     service_rows = ratios(summary, "typhoon_service") if "typhoon_service" in summary else []
+    peers = [n for n in names if n not in TYPHOONS]
+    best_peak = max((summary[n]["rps"] for n in peers if summary[n].get("rps")), default=None)
+    lat_rows = latency.ratios(summary, "typhoon", peers, args.rates or [], SHORT, best_peak)
     out_dir = ROOT / "target" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(
@@ -1004,6 +1111,11 @@ def main() -> int:
     print()
     print(ratios_md(rows))
     print()
+    if args.rates is not None:
+        print(latency.table_md(summary, names, args.rates, LABELS))
+        print()
+        print(ratios_md(lat_rows))
+        print()
     if service_rows:
         print("The same ratios for the Service API hello (no web layer):")
         print()
@@ -1014,7 +1126,7 @@ def main() -> int:
         title = (f"Typhoon and peers on one pinned core (CPU 0), wrk -t1 -c{args.conns} on CPU 1; "
                  f"medians of {args.reps}; {info['cpu']}; {dt.date.today()}")
         chart_ok = chart(summary, names, Path(args.chart), title)
-        section = report_md(args, summary, names, not_run, rows, service_rows, info, runs, elapsed, chart_ok)
+        section = report_md(args, summary, names, not_run, rows, service_rows, lat_rows, info, runs, elapsed, chart_ok)
         write_benchmarks_md(Path(args.md), section)
         log(f"wrote {Path(args.md).relative_to(ROOT) if Path(args.md).is_relative_to(ROOT) else args.md}"
             + (f" and {Path(args.chart).relative_to(ROOT)}" if chart_ok and Path(args.chart).is_relative_to(ROOT) else ""))

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Side-by-side load comparison on one core (issue 5): Typhoon's hello against actix-web,
-# hyper, may-minihttp, nginx and Tornado. Server pinned to CPU 0, wrk to CPU 1; medians of
-# rotated repetitions; writes the section of BENCHMARKS.md between <!-- bench:start --> and
-# <!-- bench:end --> and benches/chart.png (see benches/harness.py).
+# Side-by-side load comparison on one core (issues 5 and 18): Typhoon's hello against
+# actix-web, hyper, may-minihttp, nginx and Tornado. Server pinned to CPU 0, load to CPU 1;
+# saturated (wrk -c64, pipelined x16), then light load (wrk -c1 and -c4, and fixed rates
+# with the open-loop client benches/peers/src/bin/openloop.rs: p50/p99 from when each request
+# was due); medians of rotated repetitions; writes the section of BENCHMARKS.md between
+# <!-- bench:start --> and <!-- bench:end --> and benches/chart.png (see benches/harness.py).
 #
 # Usage: scripts/bench.sh [--quick] [--skip-install] [--skip-build] [harness options...]
 #   --quick         1 repetition, wrk -d3s, 2,000 idle connections (under 5 minutes once built)
 #   (default)       3 repetitions, wrk -d5s, 10,000 idle connections
 #   --skip-install  install nothing; only say what is missing
 #   --skip-build    use the binaries already built
-#   harness options: --reps N --duration S --servers typhoon,hyper,... --no-write  (benches/harness.py -h)
+#   harness options: --reps N --duration S --servers typhoon,hyper,... --no-write
+#                    --rates 10000,60000 --lat-duration S --no-latency  (benches/harness.py -h)
 #
 # Needs 2 CPUs, wrk, nginx (nginx-light), Python 3 with tornado and matplotlib, cargo.
 set -euo pipefail
@@ -22,7 +25,7 @@ for a in "$@"; do
     case "$a" in
         --skip-install) install=0 ;;
         --skip-build) build=0 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$a") ;;
     esac
 done
