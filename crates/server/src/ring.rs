@@ -37,14 +37,14 @@ const CQ_ENTRIES: u32 = 8192;
 const CQES_PER_TURN: usize = 1024;
 /// Empty turns (each a yield to the other tasks) before the shard parks.
 const SPINS: u32 = 2;
-/// How long a parking shard first waits in its own ring, where the kernel ends the wait the
-/// moment work is queued, before it hands its sleep to glommio (the doorbell): one syscall
-/// instead of about ten for glommio's sleep and wake. With one connection (wrk -c1, the
-/// next request mostly comes within it) `hello_service` took 2 syscalls a request instead
-/// of 12.7 and 23 µs of CPU instead of 35–39 (three alternated runs; p50 31 µs against
-/// 31–38). Its timer costs ~6 µs of that: a wait with no timeout measured 16.5 µs of
-/// system time against 23, but a shard must not sleep past glommio's own timers.
-const LINGER: Duration = Duration::from_micros(50);
+/// The longest a parking shard waits in its own ring, where the kernel ends the wait the
+/// moment work is queued, before it hands its sleep to glommio (the doorbell). That wait is
+/// one syscall where glommio's sleep and wake take about ten: at wrk -c1 `hello_service`
+/// took 2 syscalls a request instead of 12.7 and 23 µs of CPU instead of 35–39. It is
+/// bounded by a heartbeat timeout kept armed in the ring, not by a timer per wait (which
+/// cost ~6 µs a request here), so it may end sooner; glommio's timers and wakes from other
+/// threads are late by at most this much while the shard waits.
+const HEARTBEAT: Duration = Duration::from_millis(1);
 /// The wait holds up the shard's other tasks, so it is only taken when the spins before it
 /// came back this fast: nothing else was waiting to run.
 const QUIET_SPINS: Duration = Duration::from_micros(20);
@@ -61,6 +61,19 @@ pub(crate) enum Op {
     Recv(Rc<SockState>),
     /// A connection's send.
     Send(Rc<SockState>),
+    /// The heartbeat that bounds a wait in the ring.
+    Heartbeat,
+}
+
+/// Where the heartbeat timeout stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Beat {
+    /// Not in the kernel.
+    Off,
+    /// Armed: it completes at the latest `HEARTBEAT` after it was armed.
+    Armed,
+    /// Completed since the shard last looked.
+    Fired,
 }
 
 /// The ring and everything its completions touch.
@@ -73,6 +86,9 @@ pub(crate) struct Inner {
     cancels: Vec<usize>,
     /// Tasks to wake once the borrow is released (never wake while holding it).
     pub woken: Vec<Waker>,
+    beat: Beat,
+    /// The heartbeat's period, read by the kernel when the timeout is submitted.
+    beat_period: types::Timespec,
 }
 
 /// One shard's io_uring. Shard-local: `Rc`, never sent.
@@ -121,6 +137,8 @@ impl Ring {
                 bufs,
                 cancels: Vec::new(),
                 woken: Vec::new(),
+                beat: Beat::Off,
+                beat_period: types::Timespec::from(HEARTBEAT),
             }),
             doorbell,
             parked: Cell::new(None),
@@ -215,12 +233,14 @@ impl Ring {
     }
 
     /// Waits until a socket event queues work for the ring or a task queues a submission:
-    /// first (when `linger`) up to `LINGER` in the ring itself, then inside glommio.
+    /// first (when `linger`) in the ring itself until the heartbeat, then inside glommio.
     async fn park(&self, linger: bool) {
         self.parking.set(true);
         if linger {
-            self.with(|inner| inner.wait(LINGER));
-            if self.turn() > 0 {
+            self.with(Inner::wait_for_work);
+            let handled = self.turn();
+            let beat_only = self.with(|inner| inner.take_beat()) && handled == 1;
+            if handled > 0 && !beat_only {
                 self.parking.set(false);
                 return;
             }
@@ -254,8 +274,9 @@ impl Inner {
     pub fn push(&mut self, entry: squeue::Entry) {
         loop {
             // SAFETY: every entry we build points only at memory that outlives its
-            // operation: the provided buffers (owned by the ring) and send buffers held by
-            // the operation's `SockState` until its completion.
+            // operation: the provided buffers and the heartbeat's period (owned by the
+            // ring) and send buffers held by the operation's `SockState` until its
+            // completion.
             if unsafe { self.uring.submission().push(&entry) }.is_ok() {
                 return;
             }
@@ -293,20 +314,33 @@ impl Inner {
         }
     }
 
-    /// Submits what is queued and blocks in the kernel until a completion is ready or
-    /// `timeout` passes: a waiting owner is woken as soon as work is queued for the ring.
-    fn wait(&mut self, timeout: Duration) {
-        let ts = types::Timespec::from(timeout);
-        let args = types::SubmitArgs::new().timespec(&ts);
-        if let Err(e) = self.uring.submitter().submit_with_args(1, &args) {
-            // ETIME: nothing came in time, the common case.
+    /// Arms the heartbeat unless it is armed, submits what is queued, and blocks in the
+    /// kernel until a completion is ready: the kernel wakes the owner of a `DEFER_TASKRUN`
+    /// ring as soon as work is queued for it, and the heartbeat bounds the wait.
+    fn wait_for_work(&mut self) {
+        if self.beat != Beat::Armed {
+            let key = self.ops.insert(Op::Heartbeat);
+            let timeout = opcode::Timeout::new(&self.beat_period).build();
+            self.push(timeout.user_data(key as u64));
+            self.beat = Beat::Armed;
+        }
+        if let Err(e) = self.uring.submitter().submit_and_wait(1) {
             if !matches!(
                 e.raw_os_error(),
-                Some(libc::ETIME | libc::EBUSY | libc::EAGAIN | libc::EINTR)
+                Some(libc::EBUSY | libc::EAGAIN | libc::EINTR)
             ) {
                 log::error!("io_uring_enter failed: {e}");
             }
         }
+    }
+
+    /// Whether the heartbeat completed since the last look.
+    fn take_beat(&mut self) -> bool {
+        if self.beat == Beat::Fired {
+            self.beat = Beat::Off;
+            return true;
+        }
+        false
     }
 
     /// Handles the completions ready, up to `CQES_PER_TURN`.
@@ -329,6 +363,7 @@ impl Inner {
                 }
                 Some(Op::Send(sock)) => sock.on_sent(res, &mut self.woken),
                 Some(Op::Accept(queue)) => queue.on_ready(more, &mut self.woken),
+                Some(Op::Heartbeat) => self.beat = Beat::Fired,
                 None => {}
             }
             if !more {

@@ -111,3 +111,31 @@ fn requests_after_idle_seconds_are_answered_at_once() {
     assert!(median(samples) < BOUND, "after 3 s idle: {summary}");
     server.stop().unwrap();
 }
+
+#[test]
+fn a_handler_timer_fires_on_time_while_the_shard_waits_for_sockets() {
+    // `/slow` awaits a 300 ms glommio timer while nothing else happens on the shard: it
+    // waits in its own ring then, and must still hand its sleep back to glommio in time.
+    let server = start(test_config(), 1);
+    let mut reader = client(&server);
+    round_trip(&mut reader);
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        reader.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(reader.response().expect("an answer").body, b"slow");
+        samples.push(started.elapsed());
+    }
+    let summary = describe(&samples);
+    eprintln!("/slow (a 300 ms timer): {summary}");
+    let took = median(samples);
+    assert!(
+        took >= Duration::from_millis(300),
+        "answered before its timer: {summary}"
+    );
+    assert!(
+        took < Duration::from_millis(400),
+        "the timer fired late: {summary}"
+    );
+    server.stop().unwrap();
+}
