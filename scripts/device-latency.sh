@@ -56,12 +56,29 @@ export LD_LIBRARY_PATH="$bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 steal() {  # stolen ticks of the two CPUs
     awk -v a="cpu$server_cpu" -v b="cpu$client_cpu" '$1 == a || $1 == b {s += $9} END {print s}' /proc/stat
 }
-free_port() {
+free_port() {  # below the usual ephemeral range; start() retries if it is taken anyway
     local p
     while :; do
-        p=$((20000 + RANDOM % 20000))
+        p=$((10000 + RANDOM % 20000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
     done
+}
+start() {  # name log: starts the server on a free port; sets pid and port
+    local tries
+    for tries in 1 2 3 4 5; do
+        port=$(free_port)
+        RUST_LOG=warn taskset -c "$server_cpu" "${cmd[@]}" --port "$port" >"$2" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 200); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    echo "$1 did not start: $(tail -1 "$2")" >&2
+    return 1
 }
 record() {  # rep server kind steal_ms text...
     echo "$*" | tr '\n' ' ' >>"$results"
@@ -83,13 +100,7 @@ for rep in $(seq 1 "$reps"); do
             typhoon_service) cmd=("$bin/hello_service") ;;
             *) cmd=("$bin/$name") ;;
         esac
-        port=$(free_port)
-        RUST_LOG=warn taskset -c "$server_cpu" "${cmd[@]}" --port "$port" >"$out/$name-$rep.log" 2>&1 &
-        pid=$!
-        for _ in $(seq 1 200); do
-            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-            sleep 0.05
-        done
+        start "$name" "$out/$name-$rep.log"
         url="http://127.0.0.1:$port/"
         echo "[rep $rep] $name on port $port"
         s0=$(steal)
