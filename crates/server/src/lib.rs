@@ -42,10 +42,12 @@
 //!
 //! Under load nobody sleeps: the edge-triggered set costs one list insertion per event
 //! and is emptied only when the shard is about to sleep. And before handing its sleep to
-//! glommio, a shard with nothing else to run first waits in its own ring (the kernel ends
-//! that wait the moment work is queued) for at most 1 ms, bounded by a heartbeat timeout
-//! kept armed in the ring: one syscall where glommio's sleep and wake cost about ten,
-//! which is what a request costs at one connection or at a few thousand a second.
+//! glommio, a shard with nothing else to run waits in its own ring (the kernel ends that
+//! wait the moment work is queued): one syscall where glommio's sleep and wake cost about
+//! ten, which is what a request costs at one connection or a few thousand a second. A
+//! heartbeat timeout kept armed in the ring ends such a wait after 1 ms at most, glommio
+//! then looks at its timers, and after three heartbeats with no work the shard sleeps in
+//! glommio.
 //!
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.
