@@ -62,7 +62,8 @@
 //!   into the provided buffers of `bufring`, sends), `doorbell` (an epoll set of the
 //!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
 //!   an fd inside glommio).
-//! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
+//! - `context`: which shard the calling thread runs ([`shard_id`], [`num_shards`]).
+- `state`: shard-local state (stop flag, connection registry and deadline sweep, the
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
@@ -75,6 +76,7 @@ mod accept;
 mod bufring;
 mod config;
 mod conn;
+mod context;
 mod cpus;
 mod doorbell;
 mod error;
@@ -95,6 +97,7 @@ mod state;
 mod uring;
 
 pub use config::ServerConfig;
+pub use context::{current_shard, num_shards, shard_id};
 pub use cpus::allowed_cpus;
 pub use error::{Error, Result};
 pub use handle::ServerHandle;

@@ -14,6 +14,7 @@ use socket2::Socket;
 use crate::accept::Acceptor;
 use crate::config::ServerConfig;
 use crate::conn;
+use crate::context::{Entered, ShardContext};
 use crate::error::{Error, Result};
 use crate::handle::Shared;
 use crate::launch::Ready;
@@ -57,6 +58,11 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         drop(listeners);
         Err(err)
     };
+    // For the thread's whole life as this shard: services built below may ask too.
+    let _entered = Entered::new(ShardContext {
+        info,
+        shared: shared.clone(),
+    });
     if config.pin && !crate::cpus::pin_current_thread(info.cpu) {
         return fail(
             shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)),
