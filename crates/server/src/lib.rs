@@ -63,7 +63,7 @@
 //!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
 //!   an fd inside glommio).
 //! - `context`: which shard the calling thread runs ([`shard_id`], [`num_shards`]).
-- `state`: shard-local state (stop flag, connection registry and deadline sweep, the
+//! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
