@@ -52,7 +52,9 @@
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.
 //! - `launch`: shard threads, readiness, [`RunningServer`].
-//! - `ioloop`: [`IoLoop`] — runs registered servers; SIGINT/SIGTERM.
+//! - `ioloop`: [`IoLoop`] — runs registered servers (SIGINT/SIGTERM in `signals`); on a
+//!   shard, its callbacks, [`Timeout`]s, [`PeriodicCallback`], [`sleep`], [`with_timeout`]
+//!   and the blocking pool (`run_in_executor`).
 //! - `shard`: one shard's executor, accept loops and drain.
 //! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
 //!   busy session: read, decode, call, one send per batch).
@@ -101,7 +103,9 @@ pub use context::{current_shard, num_shards, shard_id};
 pub use cpus::allowed_cpus;
 pub use error::{Error, Result};
 pub use handle::ServerHandle;
-pub use ioloop::IoLoop;
+pub use ioloop::{
+    sleep, with_timeout, Deadline, ExecutorError, IoLoop, PeriodicCallback, Timeout, TimeoutError,
+};
 pub use launch::RunningServer;
 pub use responder::Responder;
 pub use server::HttpServer;
