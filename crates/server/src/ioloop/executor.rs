@@ -8,7 +8,10 @@
 //! everything else. Two of its habits are handled here and in `shard.rs`: its threads
 //! inherit the CPU mask of the thread that makes the executor (the shard pins itself only
 //! afterwards), and a panic in a job would end the pool thread without an answer, leaving
-//! the awaiting task waiting for ever (each job catches its own panic).
+//! the awaiting task waiting for ever (each job catches its own panic). A third is left
+//! as it is: a job still running when its shard's executor is gone (a `spawn_callback`
+//! task's job at shutdown; a handler's job holds the drain) runs to its end, then its
+//! thread panics with "failed to send response" on the way out, which prints a line.
 
 use std::any::Any;
 use std::future::Future;

@@ -163,7 +163,7 @@ impl IoLoop {
     pub fn stop(&self) {
         crate::context::with_current(|shard| match shard {
             Some(shard) => shard.shared.stop(),
-            None => panic!("{}", off_shard("stop")),
+            None => panic!("{}", off_shard("IoLoop::stop")),
         });
     }
 
@@ -206,7 +206,7 @@ impl IoLoop {
     /// # }
     /// ```
     pub fn spawn_callback(&self, callback: impl Future<Output = ()> + 'static) {
-        expect_shard("spawn_callback");
+        expect_shard("IoLoop::spawn_callback");
         glommio::spawn_local(async move {
             // glommio polls a task it spawns right away, inside `spawn_local`: yield first,
             // so the callback runs on a later turn, after its caller yields, as in Tornado.
@@ -259,7 +259,7 @@ impl IoLoop {
     /// # }
     /// ```
     pub fn call_at(&self, when: Instant, callback: impl FnOnce() + 'static) -> Timeout {
-        expect_shard("call_at");
+        expect_shard("IoLoop::call_at");
         Timeout::schedule(when, callback)
     }
 
@@ -303,7 +303,8 @@ impl IoLoop {
     /// (Tornado's `run_in_executor(None, f)`). The pool has
     /// [`ServerConfig::blocking_threads`](crate::ServerConfig::blocking_threads) threads,
     /// which may run on every CPU the process may use; `f` starts when the returned future
-    /// is first polled.
+    /// is first polled. Dropping the future does not stop `f`: it runs to its end and its
+    /// result is dropped.
     ///
     /// # Errors
     ///
@@ -319,10 +320,10 @@ impl IoLoop {
     /// use typhoon_server::IoLoop;
     ///
     /// # async fn handler() -> Result<(), typhoon_server::ExecutorError> {
-    /// let digest = IoLoop::current()
+    /// let size = IoLoop::current()
     ///     .run_in_executor(|| std::fs::read("/etc/hostname").map(|bytes| bytes.len()))
     ///     .await?;
-    /// # let _ = digest;
+    /// # let _ = size;
     /// # Ok(()) }
     /// ```
     pub fn run_in_executor<F, R>(
@@ -333,7 +334,7 @@ impl IoLoop {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        expect_shard("run_in_executor");
+        expect_shard("IoLoop::run_in_executor");
         executor::run(f)
     }
 }
@@ -347,7 +348,7 @@ fn expect_shard(what: &str) {
 
 fn off_shard(what: &str) -> String {
     format!(
-        "IoLoop::{what} works on a shard (in a handler or a callback), not on thread {:?}",
+        "{what} works on a shard (in a handler or a callback), not on thread {:?}",
         std::thread::current().name().unwrap_or("<unnamed>")
     )
 }
