@@ -55,6 +55,14 @@ pub struct ServerConfig {
     /// cores); turn it off when the cores are shared with other busy processes (a load
     /// generator on the same cores, say), where the scheduler places threads better.
     pub pin: bool,
+    /// Threads in each shard's blocking pool, which runs
+    /// [`IoLoop::run_in_executor`](crate::IoLoop::run_in_executor) (at least one; 4 by
+    /// default). Tornado's default executor is one `ThreadPoolExecutor` per process with
+    /// `min(32, CPUs + 4)` threads; here each shard has its own pool, so that a shard never
+    /// waits on another's work, and 4 a shard keeps the total near Tornado's on small
+    /// machines. The threads are started with the shard and may run on any CPU the process
+    /// may use.
+    pub blocking_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -72,6 +80,7 @@ impl Default for ServerConfig {
             io_memory: 512 << 10,
             server_name: concat!("TyphoonServer/", env!("CARGO_PKG_VERSION")).to_owned(),
             pin: true,
+            blocking_threads: 4,
         }
     }
 }

@@ -52,7 +52,9 @@
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.
 //! - `launch`: shard threads, readiness, [`RunningServer`].
-//! - `ioloop`: [`IoLoop`] — runs registered servers; SIGINT/SIGTERM.
+//! - `ioloop`: [`IoLoop`] — runs registered servers (SIGINT/SIGTERM in `signals`); on a
+//!   shard, its callbacks, [`Timeout`]s, [`PeriodicCallback`], [`sleep`], [`with_timeout`]
+//!   and the blocking pool (`run_in_executor`).
 //! - `shard`: one shard's executor, accept loops and drain.
 //! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
 //!   busy session: read, decode, call, one send per batch).
@@ -62,6 +64,7 @@
 //!   into the provided buffers of `bufring`, sends), `doorbell` (an epoll set of the
 //!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
 //!   an fd inside glommio).
+//! - `context`: which shard the calling thread runs ([`shard_id`], [`num_shards`]).
 //! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
@@ -75,6 +78,7 @@ mod accept;
 mod bufring;
 mod config;
 mod conn;
+mod context;
 mod cpus;
 mod doorbell;
 mod error;
@@ -95,10 +99,13 @@ mod state;
 mod uring;
 
 pub use config::ServerConfig;
+pub use context::{current_shard, num_shards, shard_id};
 pub use cpus::allowed_cpus;
 pub use error::{Error, Result};
 pub use handle::ServerHandle;
-pub use ioloop::IoLoop;
+pub use ioloop::{
+    sleep, with_timeout, Deadline, ExecutorError, IoLoop, PeriodicCallback, Timeout, TimeoutError,
+};
 pub use launch::RunningServer;
 pub use responder::Responder;
 pub use server::HttpServer;

@@ -8,12 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use futures_lite::FutureExt;
 use glommio::timer::Timer;
-use glommio::{LocalExecutorBuilder, Placement};
+use glommio::{LocalExecutorBuilder, Placement, PoolPlacement};
 use socket2::Socket;
 
 use crate::accept::Acceptor;
 use crate::config::ServerConfig;
 use crate::conn;
+use crate::context::{Entered, ShardContext};
 use crate::error::{Error, Result};
 use crate::handle::Shared;
 use crate::launch::Ready;
@@ -57,19 +58,22 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         drop(listeners);
         Err(err)
     };
-    if config.pin && !crate::cpus::pin_current_thread(info.cpu) {
-        return fail(
-            shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)),
-            listeners,
-        );
-    }
-    // glommio starts a helper thread for blocking work, which inherits this thread's name:
-    // rename around its birth so `top -H` and /proc tell the shard from its helper.
+    // For the thread's whole life as this shard: services built below may ask too.
+    let _entered = Entered::new(ShardContext {
+        info,
+        shared: shared.clone(),
+    });
+    // glommio starts the threads of the blocking pool (`IoLoop::run_in_executor`) with the
+    // executor, and they inherit this thread's name and CPU mask: rename around their birth
+    // so `top -H` and /proc tell the shard from its helpers, and make the executor before
+    // pinning, so they may run on every CPU the process may use instead of competing with
+    // their own shard for its one CPU.
     set_thread_name(&format!("typhoon-blk-{}", info.id));
     let executor = LocalExecutorBuilder::new(Placement::Unbound)
         .name(&format!("typhoon-shard-{}", info.id))
         .io_memory(config.io_memory)
         .preempt_timer(PREEMPT)
+        .blocking_thread_pool_placement(PoolPlacement::Unbound(config.blocking_threads.max(1)))
         .make();
     set_thread_name(&format!("typhoon-shard-{}", info.id));
     let executor = match executor {
@@ -81,6 +85,12 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             )
         }
     };
+    if config.pin && !crate::cpus::pin_current_thread(info.cpu) {
+        return fail(
+            shard_error(format!("the kernel refused to pin it to CPU {}", info.cpu)),
+            listeners,
+        );
+    }
     executor.run(async move {
         let ring = match Ring::new() {
             Ok(ring) => ring,

@@ -27,7 +27,7 @@
 //! # Layout
 //! - [`web`] — `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
 //! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
-//! - [`ioloop`] — `IoLoop`.
+//! - [`ioloop`] — `IoLoop`, `PeriodicCallback`, `Timeout`, `sleep`, `with_timeout`.
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
@@ -55,7 +55,10 @@ pub mod options {
 
 /// Tornado's `tornado.ioloop`.
 pub mod ioloop {
-    pub use typhoon_server::IoLoop;
+    pub use typhoon_server::{
+        sleep, with_timeout, Deadline, ExecutorError, IoLoop, PeriodicCallback, Timeout,
+        TimeoutError,
+    };
 }
 
 /// Tornado's `tornado.httputil`: the request as decoded by the HTTP/1.1 codec.
