@@ -99,15 +99,16 @@ impl Inbox {
     /// Runs the jobs as they arrive, `BATCH` at a time, forever: the shard's inbox task.
     pub async fn serve(&self, mut run: impl FnMut(Job)) {
         loop {
-            let ran = poll_fn(|cx| self.poll_run(cx, &mut run)).await;
-            if ran == BATCH {
-                futures_lite::future::yield_now().await;
-            }
+            poll_fn(|cx| self.poll_run(cx, &mut run)).await;
+            // Let what these jobs woke or spawned run, and the shard's connections, before
+            // the next batch: a steady stream of messages cannot hog the shard, and a
+            // subscriber reads while its shard's buffer still holds what it missed.
+            futures_lite::future::yield_now().await;
         }
     }
 
     /// Runs up to `BATCH` queued jobs; `Pending` (with the waker left) when there were none.
-    fn poll_run(&self, cx: &mut Context<'_>, run: &mut impl FnMut(Job)) -> Poll<usize> {
+    fn poll_run(&self, cx: &mut Context<'_>, run: &mut impl FnMut(Job)) -> Poll<()> {
         loop {
             let mut ran = 0;
             while ran < BATCH {
@@ -120,7 +121,7 @@ impl Inbox {
                 if self.waiting.load(Ordering::SeqCst) > 0 {
                     self.room.notify(ran.additional());
                 }
-                return Poll::Ready(ran);
+                return Poll::Ready(());
             }
             self.reader.register(cx.waker());
             // A push between the pop above and the registration woke nobody: look again.
