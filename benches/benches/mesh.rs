@@ -226,7 +226,7 @@ fn main() -> typhoon_server::Result<()> {
         }
     };
     let scale = if quick { 10 } else { 1 };
-    let runs: [(&str, String); 10] = [
+    let runs: [(&str, String); 13] = [
         (
             "submit_to round trip, back to back",
             format!("/rtt?n={}", 20_000 / scale),
@@ -260,8 +260,20 @@ fn main() -> typhoon_server::Result<()> {
             format!("/bus-latency?n={}&gap_us=200", 2000 / scale),
         ),
         (
+            "bus one-way latency, 500 us apart",
+            format!("/bus-latency?n={}&gap_us=500", 1000 / scale),
+        ),
+        (
             "bus one-way latency, 1 ms apart",
             format!("/bus-latency?n={}&gap_us=1000", 1000 / scale),
+        ),
+        (
+            "bus one-way latency, 2 ms apart",
+            format!("/bus-latency?n={}&gap_us=2000", 500 / scale),
+        ),
+        (
+            "bus one-way latency, 5 ms apart",
+            format!("/bus-latency?n={}&gap_us=5000", 400 / scale),
         ),
         (
             "bus one-way latency, 20 ms apart",

@@ -56,7 +56,9 @@ pub mod options {
 /// Tornado's `tornado.ioloop`.
 pub mod ioloop {
     pub use typhoon_server::IoLoop;
-    pub use typhoon_server::{num_shards, shard_id, submit_to, Bus, Lagged, MeshError, Subscription};
+    pub use typhoon_server::{
+        num_shards, shard_id, submit_to, Bus, Lagged, MeshError, Subscription,
+    };
 }
 
 /// Tornado's `tornado.httputil`: the request as decoded by the HTTP/1.1 codec.

@@ -9,7 +9,11 @@ struct WhoAmI;
 impl RequestHandler for WhoAmI {
     async fn get(&mut self, h: &mut Handler) -> Result {
         let from_submit = submit_to(0, || async { shard_id() }).await;
-        h.write(format!("{from_submit:?} {:?} {:?}", shard_id(), num_shards()));
+        h.write(format!(
+            "{from_submit:?} {:?} {:?}",
+            shard_id(),
+            num_shards()
+        ));
         Ok(())
     }
 }
@@ -21,7 +25,10 @@ struct Echo {
 impl RequestHandler for Echo {
     async fn get(&mut self, h: &mut Handler) -> Result {
         let mut sub = self.bus.subscribe().expect("on a shard");
-        self.bus.publish("hello".to_owned()).await.expect("on a shard");
+        self.bus
+            .publish("hello".to_owned())
+            .await
+            .expect("on a shard");
         h.write(sub.recv().await.unwrap_or_default());
         Ok(())
     }

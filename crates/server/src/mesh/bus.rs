@@ -76,6 +76,13 @@ pub struct Bus<T> {
 
 impl<T: Send + Clone + 'static> Bus<T> {
     /// The messages each shard keeps for its subscribers, unless told otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use typhoon_server::Bus;
+    /// assert_eq!(Bus::<u64>::new().capacity(), Bus::<u64>::DEFAULT_CAPACITY);
+    /// ```
     pub const DEFAULT_CAPACITY: usize = 1024;
 
     /// A new bus, each shard keeping its last [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY)
@@ -109,6 +116,13 @@ impl<T: Send + Clone + 'static> Bus<T> {
     }
 
     /// How many messages each shard keeps for its subscribers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bus = typhoon_server::Bus::<u64>::with_capacity(0);
+    /// assert_eq!(bus.capacity(), 1, "a shard always keeps the latest message");
+    /// ```
     pub fn capacity(&self) -> usize {
         self.capacity
     }
