@@ -6,6 +6,11 @@
 //! measurement is one HTTP request to shard 0, whose handler runs it and answers with the
 //! numbers. Shard 0 sends, shard 1 receives; the two shards are pinned to two CPUs
 //! unless `--no-pin`.
+//!
+//! "Back to back" latency includes queueing behind the messages before it; "N apart" lets
+//! shard 1 go idle between messages, so each one measures a wake: from its ring's wait
+//! (up to the 1 ms heartbeat: a wake from another thread does not end that wait) at short
+//! gaps, from glommio's sleep (an eventfd write) after about 3 ms.
 // A bench binary: its items need no docs.
 #![allow(missing_docs)]
 
