@@ -2,9 +2,11 @@
 //! and (inside the crate) the server that shard belongs to.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::handle::Shared;
+use crate::mesh::Member;
 use crate::service::ShardInfo;
 
 thread_local! {
@@ -17,6 +19,8 @@ pub(crate) struct ShardContext {
     pub info: ShardInfo,
     /// The server this shard serves: `IoLoop::stop` from a handler stops it.
     pub shared: Arc<Shared>,
+    /// This shard's side of the server's mesh: `submit_to` and `Bus` reach it here.
+    pub mesh: Rc<Member>,
 }
 
 /// Marks the calling thread as running `context`'s shard until the guard drops.

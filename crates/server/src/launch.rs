@@ -13,6 +13,7 @@ use socket2::Socket;
 use crate::config::ServerConfig;
 use crate::error::{Error, Result};
 use crate::handle::{ServerHandle, Shared};
+use crate::mesh::Mesh;
 use crate::service::{MakeService, ShardInfo};
 use crate::shard::{self, ShardPlan};
 
@@ -88,6 +89,7 @@ impl<M: MakeService> Launch for Plan<M> {
         let (ready_tx, ready) = channel::<(usize, Result<()>)>();
         let mut threads = Vec::with_capacity(shards.len());
         let count = shards.len();
+        let mesh = Arc::new(Mesh::new(count));
         for (info, listeners) in shards {
             for socket in &listeners {
                 shared.add_listener(socket.as_raw_fd());
@@ -98,6 +100,7 @@ impl<M: MakeService> Launch for Plan<M> {
                 make: make.clone(),
                 config: config.clone(),
                 shared: shared.clone(),
+                mesh: mesh.clone(),
             };
             let (ready_tx, exits) = (ready_tx.clone(), exits.clone());
             let spawned = std::thread::Builder::new()

@@ -65,6 +65,8 @@
 //!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
 //!   an fd inside glommio).
 //! - `context`: which shard the calling thread runs ([`shard_id`], [`num_shards`]).
+//! - `mesh`: cross-shard messaging: [`submit_to`] and the broadcast [`Bus`], over one
+//!   bounded lock-free inbox per shard.
 //! - `state`: shard-local state (stop flag, connection registry and deadline sweep, the
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
@@ -87,6 +89,7 @@ mod io;
 mod ioloop;
 mod launch;
 mod listener;
+mod mesh;
 mod park;
 mod pool;
 mod responder;
@@ -107,6 +110,7 @@ pub use ioloop::{
     sleep, with_timeout, Deadline, ExecutorError, IoLoop, PeriodicCallback, Timeout, TimeoutError,
 };
 pub use launch::RunningServer;
+pub use mesh::{submit_to, Bus, Lagged, MeshError, Subscription};
 pub use responder::Responder;
 pub use server::HttpServer;
 pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};

@@ -18,6 +18,7 @@ use crate::context::{Entered, ShardContext};
 use crate::error::{Error, Result};
 use crate::handle::Shared;
 use crate::launch::Ready;
+use crate::mesh::{Member, Mesh};
 use crate::ring::Ring;
 use crate::service::{MakeService, Service, ShardInfo};
 use crate::sock::Sock;
@@ -37,6 +38,7 @@ pub(crate) struct ShardPlan<M> {
     pub make: Arc<M>,
     pub config: Arc<ServerConfig>,
     pub shared: Arc<Shared>,
+    pub mesh: Arc<Mesh>,
 }
 
 /// Runs a shard on the calling thread until it stops; `ready` hears once the shard accepts
@@ -48,6 +50,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         make,
         config,
         shared,
+        mesh,
     } = plan;
     let shard_error = |reason: String| Error::Shard {
         shard: info.id,
@@ -58,10 +61,13 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         drop(listeners);
         Err(err)
     };
+    // Leaves the mesh (closing its inbox) after the executor below has ended, however.
+    let (member, _leave) = Member::join(mesh, info.id);
     // For the thread's whole life as this shard: services built below may ask too.
     let _entered = Entered::new(ShardContext {
         info,
         shared: shared.clone(),
+        mesh: member.clone(),
     });
     // glommio starts the threads of the blocking pool (`IoLoop::run_in_executor`) with the
     // executor, and they inherit this thread's name and CPU mask: rename around their birth
@@ -113,6 +119,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             }
         }
         glommio::spawn_local(ring.clone().drive()).detach();
+        glommio::spawn_local(member.serve()).detach();
         let state = Rc::new(ShardState::new(info, config));
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
