@@ -3,7 +3,6 @@
 //!
 //! Framing lives in `typhoon_http1` (pure); this file only moves bytes and keeps time.
 
-use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -65,17 +64,17 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         shard: state.info.id,
     };
     let guard = state.register(sock.state());
-    let conn = Rc::new(Conn {
+    let conn = Rc::new(Conn::new(
         info,
-        io: RefCell::new(ConnIo {
+        ConnIo {
             sock,
             // No buffers yet: they come from the shard's pool once bytes arrive.
             wbuf: BytesMut::new(),
             keep_alive: true,
             write_timeout: state.config.write_timeout,
             panicked: false,
-        }),
-    });
+        },
+    ));
     while !state.stopping() {
         let deadline = conn.io.borrow().sock.now() + state.config.idle_timeout;
         let ready = conn.io.borrow().sock.idle_until(deadline).await;
@@ -249,8 +248,13 @@ impl<'a, S: Service> Busy<'a, S> {
                     Ok(Poll::Ready(())) => Poll::Ready(None),
                     Ok(Poll::Pending) => Poll::Pending,
                     Err(panic) => {
-                        // Before the future (and its responder) is dropped: see `ConnIo::panicked`.
-                        io.borrow_mut().panicked = true;
+                        // Before the future (and its responder) is dropped: see
+                        // `ConnIo::panicked`. Borrowed only by a responder the service
+                        // moved into another task, mid-write: that one is not dropped
+                        // with the future and needs no flag.
+                        if let Ok(mut io) = io.try_borrow_mut() {
+                            io.panicked = true;
+                        }
                         Poll::Ready(Some(panic))
                     }
                 },
@@ -264,8 +268,13 @@ impl<'a, S: Service> Busy<'a, S> {
                 ctx.method.as_str(),
                 self.conn.info.remote
             );
-            self.conn.io.borrow_mut().panicked = false;
+            if let Ok(mut io) = self.conn.io.try_borrow_mut() {
+                io.panicked = false;
+            }
         }
+        // A responder moved out of `call` (into a spawned task) answers later: nothing
+        // else happens on this connection until it has.
+        self.conn.until_answered().await;
     }
 
     /// Queues the error response for bad input. The caller closes afterwards (F20: the rest

@@ -1,8 +1,10 @@
 //! One connection's socket and write buffer, shared by the connection driver and the
 //! [`Responder`](crate::Responder) of the request being answered.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
 use std::io;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -18,6 +20,51 @@ use crate::sock::Sock;
 pub(crate) struct Conn {
     pub info: ConnInfo,
     pub io: RefCell<ConnIo>,
+    /// The current request's answer is still owed: its [`Responder`](crate::Responder)
+    /// lives and has not finished. The connection waits for it before it reads, answers
+    /// or writes anything else, so a responder that outlives the service's `call` (moved
+    /// into a spawned task) still answers in order and never meets the connection's own
+    /// borrows of `io`.
+    owed: Cell<bool>,
+    /// The connection waiting for the answer owed.
+    waiter: Cell<Option<Waker>>,
+}
+
+impl Conn {
+    pub fn new(info: ConnInfo, io: ConnIo) -> Self {
+        Self {
+            info,
+            io: RefCell::new(io),
+            owed: Cell::new(false),
+            waiter: Cell::new(None),
+        }
+    }
+
+    /// A responder was made for the current request.
+    pub fn owe_answer(&self) {
+        self.owed.set(true);
+    }
+
+    /// The current request's responder has finished (or was dropped).
+    pub fn answered(&self) {
+        self.owed.set(false);
+        if let Some(waker) = self.waiter.take() {
+            waker.wake();
+        }
+    }
+
+    /// Waits until the current request is answered; at once in the common case, a
+    /// responder used and dropped within `call`.
+    pub async fn until_answered(&self) {
+        poll_fn(|cx| {
+            if !self.owed.get() {
+                return Poll::Ready(());
+            }
+            self.waiter.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await;
+    }
 }
 
 /// The socket and the responses queued for it.

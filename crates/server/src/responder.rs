@@ -18,6 +18,11 @@ use crate::state::ShardState;
 /// dropping it mid-stream ends the body properly (or, during a panic, closes the
 /// connection so the client sees a truncated response rather than a complete-looking one).
 ///
+/// It may outlive [`Service::call`](crate::Service::call): moved into a spawned task, it
+/// answers whenever that task is ready, and the connection waits for it — reading,
+/// answering and writing nothing else meanwhile — so pipelined requests are still
+/// answered in order.
+///
 /// # Examples
 ///
 /// ```
@@ -54,6 +59,7 @@ enum Stage {
 
 impl Responder {
     pub(crate) fn new(conn: Rc<Conn>, state: Rc<ShardState>, ctx: RequestContext) -> Self {
+        conn.owe_answer();
         Self {
             conn,
             state,
@@ -130,7 +136,7 @@ impl Responder {
         io.keep_alive =
             encode_response(&mut io.wbuf, &ctx, status, reason, headers, body, &preamble);
         drop((io, preamble));
-        self.stage = Stage::Done;
+        self.done();
     }
 
     /// Sends the head of a response whose body follows in [`write`](Self::write) calls:
@@ -194,8 +200,15 @@ impl Responder {
             if mode == BodyMode::Chunked {
                 encode_last_chunk(&mut self.conn.io.borrow_mut().wbuf);
             }
-            self.stage = Stage::Done;
+            self.done();
         }
+    }
+
+    /// The answer is complete: the connection may go on. Called once, on the step to
+    /// `Done` (a responder kept after that must not speak for the next request).
+    fn done(&mut self) {
+        self.stage = Stage::Done;
+        self.conn.answered();
     }
 
     /// The request's context, with keep-alive turned off when the server is stopping or
@@ -234,6 +247,7 @@ impl Responder {
                 if let Ok(mut io) = self.conn.io.try_borrow_mut() {
                     io.keep_alive = false;
                 }
+                self.done();
             }
             Stage::Streaming(_) => self.end(),
             Stage::Fresh => {
