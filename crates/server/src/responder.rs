@@ -96,6 +96,55 @@ impl Responder {
             .is_ok_and(|io| io.sock.peer_closed())
     }
 
+    /// Whether the client's going away has already been seen (by [`closed`](Self::closed)
+    /// or a read); unlike [`peer_closed`](Self::peer_closed), no syscall.
+    pub fn close_seen(&self) -> bool {
+        self.conn.io.try_borrow().is_ok_and(|io| io.sock.end_seen())
+    }
+
+    /// Resolves when the client goes away (closes its side, or the connection fails)
+    /// while this request is being answered: race it against slow work to stop that work
+    /// early (Tornado's `on_connection_close`). The future holds no borrow of the
+    /// responder, so it can be raced against work that uses it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::future;
+    /// use typhoon_server::{Responder, Response, Service};
+    ///
+    /// struct LongPoll;
+    /// impl Service for LongPoll {
+    ///     async fn call(&self, _req: typhoon_http1::Request, out: Responder) {
+    ///         let gone = out.closed();
+    ///         let news = async {
+    ///             typhoon_server::sleep(std::time::Duration::from_secs(30)).await;
+    ///             Some("news")
+    ///         };
+    ///         match future::or(news, async { gone.await; None }).await {
+    ///             Some(body) => out.send(Response::new(200, body)),
+    ///             None => {} // nobody to answer; dropping `out` ends the request
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + 'static {
+        // The borrow is only for the clone; a failed one (impossible while `&self` is
+        // not writing) watches nothing rather than panicking.
+        let watch = self
+            .conn
+            .io
+            .try_borrow()
+            .ok()
+            .map(|io| io.sock.watch_close());
+        async move {
+            match watch {
+                Some(watch) => watch.closed().await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
     /// Whether a head has been sent (by `start` or `send`).
     pub fn started(&self) -> bool {
         self.stage != Stage::Fresh

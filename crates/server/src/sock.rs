@@ -49,6 +49,8 @@ pub(crate) struct SockState {
     closed: Cell<bool>,
     reader: Cell<Option<Waker>>,
     writer: Cell<Option<Waker>>,
+    /// Whoever waits for the client to go away ([`CloseWatch`]).
+    closer: Cell<Option<Waker>>,
     /// When the current wait (a read or a send) gives up; the shard's sweeper checks it
     /// (`ShardState::sweep`), so a wait costs no timer of its own.
     deadline: Cell<Option<Instant>>,
@@ -138,6 +140,11 @@ impl SockState {
         if let Some(waker) = self.reader.take() {
             woken.push(waker);
         }
+        if self.end.get().is_some() {
+            if let Some(waker) = self.closer.take() {
+                woken.push(waker);
+            }
+        }
     }
 }
 
@@ -172,6 +179,7 @@ impl Sock {
             closed: Cell::new(false),
             reader: Cell::new(None),
             writer: Cell::new(None),
+            closer: Cell::new(None),
             deadline: Cell::new(None),
             expired: Cell::new(false),
             idle: Cell::new(false),
@@ -192,11 +200,16 @@ impl Sock {
     }
 
     fn arm(&self) {
-        let fd = self.state.fd;
-        let key = self
-            .ring
-            .start(Op::Recv(self.state.clone()), || recv_entry(fd));
-        self.state.recv.set(Recv::Armed(key));
+        arm(&self.ring, &self.state);
+    }
+
+    /// A watch for the client going away, held apart from the socket (which the
+    /// connection and its responder borrow in turn).
+    pub fn watch_close(&self) -> CloseWatch {
+        CloseWatch {
+            ring: self.ring.clone(),
+            state: self.state.clone(),
+        }
     }
 
     /// Whether bytes (or the end of input) are waiting to be read.
@@ -337,6 +350,11 @@ impl Sock {
         socket2::SockRef::from(self).shutdown(std::net::Shutdown::Write)
     }
 
+    /// Whether the end of the client's input has already been received (no syscall).
+    pub fn end_seen(&self) -> bool {
+        self.state.end.get().is_some()
+    }
+
     /// Whether the client has closed its side (end-of-file or reset already seen).
     pub fn peer_closed(&self) -> bool {
         if self.state.end.get().is_some() {
@@ -358,6 +376,43 @@ impl Sock {
                 && err.kind() != io::ErrorKind::Interrupted;
         }
         n == 0
+    }
+}
+
+/// Starts the connection's multishot receive.
+fn arm(ring: &Ring, state: &Rc<SockState>) {
+    let fd = state.fd;
+    let key = ring.start(Op::Recv(state.clone()), || recv_entry(fd));
+    state.recv.set(Recv::Armed(key));
+}
+
+/// Waits for a connection's client to go away (end of input or an error), while its
+/// request is being handled and nobody reads: [`Responder::closed`](crate::Responder::closed).
+pub(crate) struct CloseWatch {
+    ring: Rc<Ring>,
+    state: Rc<SockState>,
+}
+
+impl CloseWatch {
+    /// Resolves once the client has closed its side or the connection failed. Bytes the
+    /// client sends meanwhile are kept for the connection; past `QUEUE_LIMIT` of them the
+    /// receive pauses and a close is seen only when the connection reads again.
+    pub async fn closed(self) {
+        let state = &self.state;
+        poll_fn(|cx| {
+            if state.end.get().is_some() {
+                return Poll::Ready(());
+            }
+            if state.recv.get() == Recv::Off
+                && state.queued.get() < QUEUE_LIMIT
+                && !state.closed.get()
+            {
+                arm(&self.ring, state);
+            }
+            state.closer.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await;
     }
 }
 

@@ -6,13 +6,19 @@
 
 mod support;
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use glommio::timer::sleep;
 use support::{connect, test_config, Reader};
 use typhoon_http1::Request;
 use typhoon_server::{Factory, HttpServer, Responder, Response, RunningServer, Service, ShardInfo};
 
+/// How many `/wait-close` requests have started waiting, and how many saw their client go.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+static SAW_CLOSE: AtomicUsize = AtomicUsize::new(0);
+
+/// `/wait-close` waits up to 20 s for its client to go away (`Responder::closed`);
 /// `/late` answers from a task 30 ms after `call` returned; `/late-stream` streams three
 /// chunks from such a task; `/late-drop` drops its responder in a task without answering;
 /// `/late-panic` panics in `call` after handing its responder to a task that streams;
@@ -51,6 +57,27 @@ impl Service for Late {
                     drop(out);
                 })
                 .detach();
+            }
+            "/wait-close" => {
+                WAITING.fetch_add(1, Ordering::SeqCst);
+                let gone = out.closed();
+                let slow = sleep(Duration::from_secs(20));
+                let left = futures_lite::future::or(
+                    async {
+                        gone.await;
+                        true
+                    },
+                    async {
+                        slow.await;
+                        false
+                    },
+                )
+                .await;
+                if left {
+                    SAW_CLOSE.fetch_add(1, Ordering::SeqCst);
+                } else {
+                    out.send(Response::new(200, "nobody left"));
+                }
             }
             path => out.send(Response::new(200, path.to_owned())),
         }
@@ -127,6 +154,44 @@ fn a_panic_in_call_while_another_task_streams_its_answer_leaves_the_shard_servin
     assert_eq!(
         pipelined(&server, &["/fresh"]),
         [(200, "/fresh".to_string())]
+    );
+    server.stop().unwrap();
+}
+
+/// Polls `counter` until it reaches `n`, for at most `limit`.
+fn wait_for(counter: &AtomicUsize, n: usize, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while counter.load(Ordering::SeqCst) < n {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+#[test]
+fn a_handler_learns_at_once_that_its_client_went_away() {
+    let server = start();
+    let mut reader = Reader::new(connect(&server));
+    reader.send(&get("/wait-close"));
+    assert!(
+        wait_for(&WAITING, 1, Duration::from_secs(10)),
+        "never started"
+    );
+    let left = Instant::now();
+    drop(reader);
+    assert!(
+        wait_for(&SAW_CLOSE, 1, Duration::from_secs(5)),
+        "the handler never learned its client left"
+    );
+    let took = left.elapsed();
+    eprintln!("close seen after {took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    // The shard goes on serving.
+    assert_eq!(
+        pipelined(&server, &["/after"]),
+        [(200, "/after".to_string())]
     );
     server.stop().unwrap();
 }

@@ -88,9 +88,36 @@ pub trait RequestHandler: 'static {
     /// Called after the response was sent (Tornado's `on_finish`): cleanup, metrics.
     fn on_finish(&mut self, _h: &Handler) {}
     /// Called when the client closed the connection before the response was complete
-    /// (Tornado's `on_connection_close`); the handler learns it after its verb returns or
-    /// when a `flush` fails.
+    /// (Tornado's `on_connection_close`), once, after `prepare` and the verb have ended:
+    /// at once when [`STOP_ON_CLOSE`](Self::STOP_ON_CLOSE) stops them, otherwise when the
+    /// verb returns (a verb that wants to stop waiting races
+    /// [`Handler::connection_closed`] against its work).
     fn on_connection_close(&mut self, _h: &Handler) {}
+    /// When `true`, `prepare` and the verb are stopped (their futures dropped at the
+    /// await they are in) as soon as the client goes away, and `on_connection_close`
+    /// runs at once: for long polls and streams whose only reader has left. `false` by
+    /// default, as in Tornado, where a handler's coroutine runs to its end: work such as
+    /// a database write is not cut in the middle unless the handler asks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use typhoon_web::{Handler, RequestHandler, Result};
+    ///
+    /// struct Wait;
+    /// impl RequestHandler for Wait {
+    ///     const STOP_ON_CLOSE: bool = true;
+    ///     async fn get(&mut self, h: &mut Handler) -> Result {
+    ///         typhoon_server::sleep(std::time::Duration::from_secs(60)).await;
+    ///         h.write("still here");
+    ///         Ok(())
+    ///     }
+    ///     fn on_connection_close(&mut self, _h: &Handler) {
+    ///         log::info!("the client left; nothing to clean up");
+    ///     }
+    /// }
+    /// ```
+    const STOP_ON_CLOSE: bool = false;
 }
 
 /// A boxed, shard-local future.
@@ -129,18 +156,10 @@ fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Futur
         handler.set_default_headers(h);
         let mut result = h.prepare_request();
         if result.is_ok() {
-            result = handler.prepare(h).await;
-        }
-        if result.is_ok() && !h.is_finished() {
-            result = match h.request().method() {
-                Method::Get => handler.get(h).await,
-                Method::Post => handler.post(h).await,
-                Method::Put => handler.put(h).await,
-                Method::Delete => handler.delete(h).await,
-                Method::Patch => handler.patch(h).await,
-                Method::Head => handler.head(h).await,
-                Method::Options => handler.options(h).await,
-                Method::Trace => Err(HttpError::new(405).into()),
+            result = if T::STOP_ON_CLOSE {
+                until_closed(handler, h).await
+            } else {
+                prepare_and_verb(handler, h).await
             };
         }
         if let Err(err) = result {
@@ -153,6 +172,39 @@ fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Futur
         h.log_request();
         handler.on_finish(h);
     }
+}
+
+/// `prepare`, then the verb unless `prepare` failed or finished the request.
+async fn prepare_and_verb<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
+    handler.prepare(h).await?;
+    if h.is_finished() {
+        return Ok(());
+    }
+    match h.request().method() {
+        Method::Get => handler.get(h).await,
+        Method::Post => handler.post(h).await,
+        Method::Put => handler.put(h).await,
+        Method::Delete => handler.delete(h).await,
+        Method::Patch => handler.patch(h).await,
+        Method::Head => handler.head(h).await,
+        Method::Options => handler.options(h).await,
+        Method::Trace => Err(HttpError::new(405).into()),
+    }
+}
+
+/// `prepare_and_verb`, stopped when the client goes away (`STOP_ON_CLOSE`).
+async fn until_closed<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
+    let gone = h.connection_closed();
+    let work = async { Some(prepare_and_verb(handler, h).await) };
+    let outcome = futures_lite::future::or(work, async {
+        gone.await;
+        None
+    })
+    .await;
+    outcome.unwrap_or_else(|| {
+        h.set_peer_closed();
+        Err(Error::Finish)
+    })
 }
 
 /// What an error from a hook or verb turns into: nothing for `Finish`, else the error

@@ -138,6 +138,48 @@ impl Handler {
         self.peer_closed
     }
 
+    /// Resolves when the client goes away before the response is finished: race it
+    /// against slow work (a long poll, a slow query) to stop early. It holds no borrow
+    /// of the handler. Once the response is finished it never resolves. (To have the
+    /// lifecycle stop the verb itself, see
+    /// [`RequestHandler::STOP_ON_CLOSE`](crate::RequestHandler::STOP_ON_CLOSE).)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::future;
+    /// use typhoon_web::{Handler, RequestHandler, Result};
+    ///
+    /// struct Updates;
+    /// impl RequestHandler for Updates {
+    ///     async fn get(&mut self, h: &mut Handler) -> Result {
+    ///         let gone = h.connection_closed();
+    ///         let news = async {
+    ///             typhoon_server::sleep(std::time::Duration::from_secs(30)).await;
+    ///             Some("news")
+    ///         };
+    ///         if let Some(news) = future::or(news, async { gone.await; None }).await {
+    ///             h.write(news);
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn connection_closed(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let closed = self.out.as_ref().map(Responder::closed);
+        async move {
+            match closed {
+                Some(closed) => closed.await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    /// The client went away: `on_connection_close` runs after the verb.
+    pub(crate) fn set_peer_closed(&mut self) {
+        self.peer_closed = true;
+    }
+
     /// `GET /path?query` — for log lines.
     pub(crate) fn request_summary(&self) -> String {
         format!(

@@ -385,6 +385,9 @@ impl Handler {
         let now = out.now();
         if now != self.started && now.saturating_duration_since(self.started) > SLOW {
             self.peer_closed = out.peer_closed();
+        } else if out.close_seen() {
+            // Seen already, by a handler racing `connection_closed`.
+            self.peer_closed = true;
         }
         let set = self.headers.iter().map(OutField::Set);
         let headers = set.chain(etag.as_ref().map(OutField::Etag));
