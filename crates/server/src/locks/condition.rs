@@ -37,10 +37,9 @@ use super::timeout::within;
 /// let writer = async {
 ///     messages.borrow_mut().push("hello");
 ///     arrived.notify_all();
-///     None
 /// };
-/// let got = futures_lite::future::block_on(futures_lite::future::zip(reader, writer));
-/// assert_eq!(got.0, Some("hello"));
+/// let (got, ()) = futures_lite::future::block_on(futures_lite::future::zip(reader, writer));
+/// assert_eq!(got, Some("hello"));
 /// ```
 pub struct Condition {
     waiters: event_listener::Event,
