@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use support::{connect, exchange, test_config, Reader};
 use typhoon_http1::Request;
-use typhoon_server::locks::{Event, Lock, Timeout};
+use typhoon_server::locks::{Event, Lock, TimeoutError};
 use typhoon_server::queues::Queue;
 use typhoon_server::{Factory, HttpServer, Responder, Response, RunningServer, Service, ShardInfo};
 
@@ -48,7 +48,7 @@ impl Service for Toolkit {
             }
             "/get-briefly" => match self.queue.get_timeout(Duration::from_millis(50)).await {
                 Ok(item) => Response::new(200, item),
-                Err(Timeout(())) => Response::new(504, "timed out"),
+                Err(TimeoutError) => Response::new(504, "timed out"),
             },
             "/put" => {
                 self.queue.put(req.body().clone()).await;
@@ -132,7 +132,10 @@ fn a_request_waiting_on_the_queue_gets_what_another_connection_puts() {
 fn a_get_that_timed_out_takes_no_item() {
     let server = start();
     let late = exchange(&server, &get("/get-briefly")).unwrap();
-    assert_eq!((late.status, late.body.as_slice()), (504, &b"timed out"[..]));
+    assert_eq!(
+        (late.status, late.body.as_slice()),
+        (504, &b"timed out"[..])
+    );
 
     exchange(&server, &post("/put", "kept")).unwrap();
     let got = exchange(&server, &get("/get")).unwrap();

@@ -57,8 +57,8 @@ pub mod options {
 /// Tornado's `tornado.ioloop`.
 pub mod ioloop {
     pub use typhoon_server::{
-        num_shards, shard_id, sleep, submit_to, with_timeout, Bus, Deadline, ExecutorError,
-        IoLoop, Lagged, MeshError, PeriodicCallback, Subscription, Timeout, TimeoutError,
+        num_shards, shard_id, sleep, submit_to, with_timeout, Bus, Deadline, ExecutorError, IoLoop,
+        Lagged, MeshError, PeriodicCallback, Subscription, Timeout, TimeoutError,
     };
 }
 

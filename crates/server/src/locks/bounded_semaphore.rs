@@ -1,12 +1,10 @@
 //! `BoundedSemaphore`: a semaphore that refuses to be released above its initial value
 //! (Tornado's `locks.BoundedSemaphore`).
 
+use super::semaphore::{Semaphore, SemaphoreGuard};
+use crate::{Deadline, TimeoutError};
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
-
-use super::semaphore::{Semaphore, SemaphoreGuard};
-use super::timeout::Timeout;
 
 /// A [`Semaphore`] whose `release` fails once the count is back at its initial value:
 /// more releases than acquires is a bug, caught where Tornado raises `ValueError`.
@@ -83,11 +81,12 @@ impl BoundedSemaphore {
         self.sem.acquire()
     }
 
-    /// As [`Semaphore::acquire_timeout`]. Must run on a shard.
+    /// As [`Semaphore::acquire_timeout`]: until a `Duration` from now or an `Instant`.
+    /// Must run on a glommio executor (a shard).
     ///
     /// # Errors
     ///
-    /// [`Timeout`] if no permit came in time.
+    /// [`TimeoutError`] if no permit came in time.
     ///
     /// # Examples
     ///
@@ -102,7 +101,10 @@ impl BoundedSemaphore {
     /// assert!(sem.acquire_timeout(Duration::from_millis(10)).await.is_err());
     /// # });
     /// ```
-    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard<'_>, Timeout> {
+    pub async fn acquire_timeout(
+        &self,
+        timeout: impl Into<Deadline>,
+    ) -> Result<SemaphoreGuard<'_>, TimeoutError> {
         self.sem.acquire_timeout(timeout).await
     }
 

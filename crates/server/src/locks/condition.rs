@@ -1,12 +1,11 @@
 //! `Condition`: tasks wait until another notifies them (Tornado's `locks.Condition`).
 
 use std::fmt;
-use std::future::Future;
-use std::time::Duration;
 
 use event_listener::IntoNotification;
 
 use super::timeout::within;
+use crate::Deadline;
 
 /// A condition variable for the tasks of one shard: [`wait`](Self::wait) blocks until
 /// [`notify`](Self::notify) or [`notify_all`](Self::notify_all). Waiters are woken oldest
@@ -73,13 +72,13 @@ impl Condition {
     /// let (w, _) = futures_lite::future::block_on(futures_lite::future::zip(waiter, notifier));
     /// assert_eq!(w, "woken");
     /// ```
-    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
-        async move { self.waiters.listen().await }
+    pub async fn wait(&self) {
+        self.waiters.listen().await
     }
 
-    /// [`wait`](Self::wait) for at most `timeout`: `true` if notified, `false` if the time
-    /// ran out (Tornado's `wait(timeout)` resolves to that bool rather than raising). Must
-    /// run on a shard (it uses the shard's timers).
+    /// [`wait`](Self::wait) until `timeout` (a `Duration` from now or an `Instant`): `true`
+    /// if notified, `false` if the time ran out (Tornado's `wait(timeout)` resolves to that
+    /// bool rather than raising). Must run on a glommio executor, as a shard's tasks do.
     ///
     /// # Examples
     ///
@@ -92,8 +91,8 @@ impl Condition {
     /// assert!(!c.wait_timeout(Duration::from_millis(10)).await);
     /// # });
     /// ```
-    pub async fn wait_timeout(&self, timeout: Duration) -> bool {
-        within(timeout, self.wait()).await.is_ok()
+    pub async fn wait_timeout(&self, timeout: impl Into<Deadline>) -> bool {
+        within(timeout.into(), self.wait()).await.is_ok()
     }
 
     /// Wakes the `n` tasks that have waited longest (fewer if fewer wait).

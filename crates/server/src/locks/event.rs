@@ -2,10 +2,9 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
-use std::time::Duration;
 
-use super::timeout::{within, Timeout};
+use super::timeout::within;
+use crate::{Deadline, TimeoutError};
 
 /// A flag, false at first: [`wait`](Self::wait) returns once it is [`set`](Self::set).
 /// Setting it wakes every task waiting then, even if it is [`clear`](Self::clear)ed again
@@ -99,23 +98,21 @@ impl Event {
     /// e.set();
     /// futures_lite::future::block_on(e.wait());
     /// ```
-    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
-        async move {
-            if self.value.get() {
-                return;
-            }
-            // One thread: nothing can `set` between this check and the listener's
-            // registration, so the wakeup cannot be missed.
-            self.waiters.listen().await;
+    pub async fn wait(&self) {
+        if self.value.get() {
+            return;
         }
+        // One thread: nothing can `set` between this check and the listener's
+        // registration, so the wakeup cannot be missed.
+        self.waiters.listen().await;
     }
 
-    /// [`wait`](Self::wait) for at most `timeout` (Tornado's `wait(timeout)`). Must run on
-    /// a shard (it uses the shard's timers).
+    /// [`wait`](Self::wait) until `timeout`: a `Duration` from now or an `Instant`
+    /// (Tornado's `wait(timeout)`). Must run on a glommio executor, as a shard's tasks do.
     ///
     /// # Errors
     ///
-    /// [`Timeout`] if the event was not set in time.
+    /// [`TimeoutError`] if the event was not set in time.
     ///
     /// # Examples
     ///
@@ -128,8 +125,8 @@ impl Event {
     /// assert!(e.wait_timeout(Duration::from_millis(10)).await.is_err());
     /// # });
     /// ```
-    pub async fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
-        within(timeout, self.wait()).await
+    pub async fn wait_timeout(&self, timeout: impl Into<Deadline>) -> Result<(), TimeoutError> {
+        within(timeout.into(), self.wait()).await
     }
 }
 

@@ -2,11 +2,9 @@
 //! (Tornado's `locks.Lock`).
 
 use std::fmt;
-use std::future::Future;
-use std::time::Duration;
 
 use super::semaphore::{Semaphore, SemaphoreGuard};
-use super::timeout::Timeout;
+use crate::{Deadline, TimeoutError};
 
 /// A lock for the tasks of one shard, held across `.await`s: `acquire().await` returns a
 /// guard that unlocks when dropped. Built, as Tornado's, on a semaphore bounded at one, so
@@ -74,21 +72,19 @@ impl Lock {
     ///     let _guard = lock.acquire().await;
     /// });
     /// ```
-    pub fn acquire(&self) -> impl Future<Output = LockGuard<'_>> + '_ {
-        let acquire = self.block.acquire();
-        async move {
-            LockGuard {
-                _permit: acquire.await,
-            }
+    pub async fn acquire(&self) -> LockGuard<'_> {
+        LockGuard {
+            _permit: self.block.acquire().await,
         }
     }
 
-    /// [`acquire`](Self::acquire) for at most `timeout` (Tornado's `acquire(timeout)`).
-    /// Must run on a shard (it uses the shard's timers).
+    /// [`acquire`](Self::acquire) until `timeout`: a `Duration` from now or an `Instant`
+    /// (Tornado's `acquire(timeout)`). Must run on a glommio executor, as a shard's tasks
+    /// do (it uses its timers).
     ///
     /// # Errors
     ///
-    /// [`Timeout`] if the lock was not granted in time; the line is as if it was never
+    /// [`TimeoutError`] if the lock was not granted in time; the line is as if it was never
     /// joined.
     ///
     /// # Examples
@@ -106,8 +102,13 @@ impl Lock {
     /// assert!(lock.acquire_timeout(Duration::from_millis(10)).await.is_ok());
     /// # });
     /// ```
-    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_>, Timeout> {
-        self.block.acquire_timeout(timeout).await
+    pub async fn acquire_timeout(
+        &self,
+        timeout: impl Into<Deadline>,
+    ) -> Result<LockGuard<'_>, TimeoutError> {
+        self.block
+            .acquire_timeout(timeout)
+            .await
             .map(|permit| LockGuard { _permit: permit })
     }
 }

@@ -5,9 +5,11 @@
 //! (one thread, one glommio executor) and are `!Send`. Keep one in the shard's service, or
 //! share it between the shard's tasks with `Rc`. To coordinate shards, send messages.
 //!
-//! Every wait has a timed variant (`acquire_timeout`, `wait_timeout`) that fails with
-//! [`Timeout`], Tornado's `gen.TimeoutError` (except [`Condition::wait_timeout`], which,
-//! as Tornado's, returns `false`). A waiter that times out or whose future is dropped
+//! Every wait has a timed variant (`acquire_timeout`, `wait_timeout`) taking a
+//! [`Deadline`] (a `Duration` from now or an `Instant`, as Tornado's `timeout` is a
+//! `timedelta` or a loop time) and failing with [`TimeoutError`], Tornado's
+//! `tornado.util.TimeoutError` (except [`Condition::wait_timeout`], which, as Tornado's,
+//! returns `false`). A waiter that times out or whose future is dropped
 //! leaves its line; what was handed to it passes to the next waiter. Waiters are served in
 //! arrival order (the order their futures were first polled).
 //!
@@ -39,17 +41,17 @@ mod event;
 mod lock;
 mod semaphore;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 mod timeout;
 pub(crate) mod waiters;
 
+pub use crate::{Deadline, TimeoutError};
 pub use bounded_semaphore::{BoundedSemaphore, OverRelease};
 pub use condition::Condition;
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use semaphore::{Semaphore, SemaphoreGuard};
-pub use timeout::Timeout;
 
 pub(crate) use timeout::within;

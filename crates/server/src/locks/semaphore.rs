@@ -1,16 +1,15 @@
 //! `Semaphore`: a counter of permits handed to waiters in arrival order (Tornado's
 //! `locks.Semaphore`).
 
+use super::bounded_semaphore::OverRelease;
+use super::timeout::within;
+use super::waiters::{Left, Waiters};
+use crate::{Deadline, TimeoutError};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
-
-use super::bounded_semaphore::OverRelease;
-use super::timeout::{within, Timeout};
-use super::waiters::{Left, Waiters};
 
 /// A shard-local semaphore: `acquire` takes one of `value` permits or waits for one;
 /// `release` gives one back. As in Tornado, a released permit goes straight to the oldest
@@ -102,12 +101,14 @@ impl Semaphore {
         }
     }
 
-    /// [`acquire`](Self::acquire) for at most `timeout` (Tornado's `acquire(timeout)`).
-    /// Must run on a shard (it uses the shard's timers).
+    /// [`acquire`](Self::acquire) until `timeout`: a `Duration` from now or an `Instant`
+    /// (Tornado's `acquire(timeout)`). Must run on a glommio executor, as a shard's tasks
+    /// do (it uses its timers).
     ///
     /// # Errors
     ///
-    /// [`Timeout`] if no permit came in time; the semaphore is as if it was never asked.
+    /// [`TimeoutError`] if no permit came in time; the semaphore is as if it was never
+    /// asked.
     ///
     /// # Examples
     ///
@@ -122,8 +123,11 @@ impl Semaphore {
     /// assert!(sem.acquire_timeout(Duration::from_millis(10)).await.is_err());
     /// # });
     /// ```
-    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard<'_>, Timeout> {
-        within(timeout, self.acquire()).await
+    pub async fn acquire_timeout(
+        &self,
+        timeout: impl Into<Deadline>,
+    ) -> Result<SemaphoreGuard<'_>, TimeoutError> {
+        within(timeout.into(), self.acquire()).await
     }
 
     /// Gives a permit back, as Tornado's `release()`: to the oldest waiter if any, else to

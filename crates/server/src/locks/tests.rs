@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_lite::future::{poll_once, yield_now};
 
 use super::testing::run;
-use super::{BoundedSemaphore, Condition, Event, Lock, OverRelease, Semaphore, Timeout};
+use super::{BoundedSemaphore, Condition, Event, Lock, OverRelease, Semaphore, TimeoutError};
 
 const SHORT: Duration = Duration::from_millis(30);
 
@@ -33,7 +33,9 @@ fn a_lock_is_granted_in_arrival_order() {
         drop(held);
         assert!(poll(&mut c).await.is_none());
         assert!(poll(&mut b).await.is_none());
-        let a = poll(&mut a).await.expect("the oldest waiter holds the lock");
+        let a = poll(&mut a)
+            .await
+            .expect("the oldest waiter holds the lock");
         drop(a);
         assert!(poll(&mut c).await.is_none());
         let b = poll(&mut b).await.expect("then the next");
@@ -97,7 +99,10 @@ fn a_dropped_waiter_leaves_the_line() {
         assert!(poll(&mut b).await.is_none());
         drop(a); // cancelled while waiting
         drop(held);
-        assert!(poll(&mut b).await.is_some(), "the lock went to a dropped waiter");
+        assert!(
+            poll(&mut b).await.is_some(),
+            "the lock went to a dropped waiter"
+        );
     });
 }
 
@@ -128,13 +133,17 @@ fn an_acquire_that_times_out_does_not_take_the_lock_later() {
         assert!(poll(&mut timed).await.is_none()); // first in line ...
         let mut behind = Box::pin(lock.acquire());
         assert!(poll(&mut behind).await.is_none());
-        assert_eq!(timed.await.unwrap_err(), Timeout(())); // ... until its time ran out
+        assert_eq!(timed.await.unwrap_err(), TimeoutError); // ... until its time ran out
         assert!(started.elapsed() >= SHORT, "timed out early");
         drop(held);
         let guard = poll(&mut behind).await.expect("the live waiter's turn");
         drop(guard);
         assert!(!lock.is_locked());
-        assert!(lock.acquire_timeout(SHORT).await.is_ok());
+        let deadline = Instant::now() + SHORT; // Tornado's absolute form
+        let guard = lock.acquire_timeout(deadline).await.expect("free");
+        assert_eq!(lock.acquire_timeout(deadline).await.unwrap_err(), TimeoutError);
+        assert!(Instant::now() >= deadline);
+        drop(guard);
     });
 }
 
@@ -165,13 +174,21 @@ fn a_semaphore_counts_permits_and_serves_waiters_in_order() {
         assert!(poll(&mut a).await.is_none());
         assert!(poll(&mut b).await.is_none());
         drop(one);
-        assert_eq!(sem.value(), 0, "a released permit goes to the line, not the count");
+        assert_eq!(
+            sem.value(),
+            0,
+            "a released permit goes to the line, not the count"
+        );
         assert!(poll(&mut b).await.is_none());
         let a = poll(&mut a).await.expect("the oldest waiter's permit");
         sem.release(); // Tornado's release without acquire: a permit for `b`
         let b = poll(&mut b).await.expect("the next waiter's permit");
         drop((a, b, two));
-        assert_eq!(sem.value(), 3, "an unbounded semaphore may grow past its start");
+        assert_eq!(
+            sem.value(),
+            3,
+            "an unbounded semaphore may grow past its start"
+        );
     });
 }
 
@@ -219,7 +236,10 @@ fn setting_an_event_wakes_every_waiter_even_if_cleared_before_they_run() {
         assert!(poll(&mut b).await.is_some());
         assert!(poll(&mut a).await.is_some());
         let mut later = Box::pin(event.wait());
-        assert!(poll(&mut later).await.is_none(), "cleared: a new wait blocks");
+        assert!(
+            poll(&mut later).await.is_none(),
+            "cleared: a new wait blocks"
+        );
         event.set();
         assert!(poll(&mut later).await.is_some());
         event.wait().await; // set: at once
@@ -230,7 +250,7 @@ fn setting_an_event_wakes_every_waiter_even_if_cleared_before_they_run() {
 fn an_event_wait_times_out_unless_set_in_time() {
     run(async {
         let event = Rc::new(Event::new());
-        assert_eq!(event.wait_timeout(SHORT).await, Err(Timeout(())));
+        assert_eq!(event.wait_timeout(SHORT).await, Err(TimeoutError));
         let mut waiting = Box::pin(event.wait_timeout(Duration::from_secs(5)));
         assert!(poll(&mut waiting).await.is_none());
         let setter = glommio::spawn_local({
@@ -305,7 +325,10 @@ fn a_condition_waiter_that_timed_out_or_was_dropped_consumes_no_notification() {
         assert!(poll(&mut live).await.is_none());
         assert!(!timed.await); // ... until its time ran out
         cond.notify(1);
-        assert!(poll(&mut live).await.is_some(), "the timed-out waiter took it");
+        assert!(
+            poll(&mut live).await.is_some(),
+            "the timed-out waiter took it"
+        );
 
         let mut a = Box::pin(cond.wait());
         let mut b = Box::pin(cond.wait());
@@ -316,4 +339,3 @@ fn a_condition_waiter_that_timed_out_or_was_dropped_consumes_no_notification() {
         assert!(poll(&mut b).await.is_some());
     });
 }
-

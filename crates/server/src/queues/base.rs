@@ -6,12 +6,12 @@ use std::future::Future;
 use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use super::error::{QueueEmpty, QueueFull, TaskDoneError};
+use super::error::{PutTimeout, QueueEmpty, QueueFull, TaskDoneError};
 use super::store::Store;
 use crate::locks::waiters::{Left, Waiters};
-use crate::locks::{within, Event, Timeout};
+use crate::locks::{within, Event};
+use crate::{Deadline, TimeoutError};
 
 /// A queue of at most `maxsize` items (0: no limit) kept in `S`.
 ///
@@ -105,17 +105,17 @@ impl<T, S: Store<T>> Base<T, S> {
         }
     }
 
-    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Timeout<T>> {
+    pub async fn put_timeout(&self, item: T, timeout: Deadline) -> Result<(), PutTimeout<T>> {
         let mut put = self.put(item);
         match within(timeout, &mut put).await {
             Ok(()) => Ok(()),
             // `None`: the item went in after all (it cannot, in the same turn, but a put
             // that succeeded is not a timeout).
-            Err(Timeout(())) => put.reclaim().map_or(Ok(()), |item| Err(Timeout(item))),
+            Err(TimeoutError) => put.reclaim().map_or(Ok(()), |item| Err(PutTimeout(item))),
         }
     }
 
-    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Timeout> {
+    pub async fn get_timeout(&self, timeout: Deadline) -> Result<T, TimeoutError> {
         within(timeout, self.get()).await
     }
 
@@ -135,7 +135,7 @@ impl<T, S: Store<T>> Base<T, S> {
         self.finished.wait()
     }
 
-    pub async fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+    pub async fn join_timeout(&self, timeout: Deadline) -> Result<(), TimeoutError> {
         self.finished.wait_timeout(timeout).await
     }
 

@@ -1,7 +1,9 @@
-//! What the non-waiting queue calls fail with: [`QueueFull`], [`QueueEmpty`],
-//! [`TaskDoneError`] (Tornado's `QueueFull`, `QueueEmpty` and `ValueError`).
+//! What queue calls fail with: [`QueueFull`], [`QueueEmpty`], [`TaskDoneError`] and
+//! [`PutTimeout`] (Tornado's `QueueFull`, `QueueEmpty`, `ValueError` and `TimeoutError`).
 
 use std::fmt;
+
+use crate::TimeoutError;
 
 /// `put_nowait` on a full queue (Tornado's `QueueFull`); the item comes back.
 ///
@@ -60,3 +62,41 @@ pub struct QueueEmpty;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("task_done() called too many times")]
 pub struct TaskDoneError;
+
+/// `put_timeout` ran out of time on a full queue (Tornado's `TimeoutError` from
+/// `put(item, timeout)`); the item, which never entered the queue, comes back. Converts
+/// into [`TimeoutError`] for `?`.
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_server::queues::PutTimeout;
+/// use typhoon_server::TimeoutError;
+///
+/// let e = PutTimeout("unplaced");
+/// assert_eq!(e.to_string(), "Timeout");
+/// assert_eq!(e.0, "unplaced");
+/// assert_eq!(TimeoutError::from(e), TimeoutError);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PutTimeout<T>(pub T);
+
+impl<T> fmt::Debug for PutTimeout<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PutTimeout(..)")
+    }
+}
+
+impl<T> fmt::Display for PutTimeout<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&TimeoutError, f)
+    }
+}
+
+impl<T> std::error::Error for PutTimeout<T> {}
+
+impl<T> From<PutTimeout<T>> for TimeoutError {
+    fn from(_: PutTimeout<T>) -> Self {
+        TimeoutError
+    }
+}

@@ -1,12 +1,10 @@
 //! `LifoQueue`: a queue that gives its newest item first (Tornado's `queues.LifoQueue`).
 
-use std::time::Duration;
-
 use super::base::Base;
-use super::error::{QueueEmpty, QueueFull, TaskDoneError};
+use super::error::{PutTimeout, QueueEmpty, QueueFull, TaskDoneError};
 use super::methods::queue_methods;
 use super::store::Lifo;
-use crate::locks::Timeout;
+use crate::{Deadline, TimeoutError};
 
 /// A [`Queue`](super::Queue) that gives the most recently put item first: a stack.
 ///

@@ -92,32 +92,37 @@ macro_rules! queue_methods {
                 self.base.put(item)
             }
 
-            /// [`put`](Self::put) for at most `timeout` (Tornado's `put(item, timeout)`).
-            /// Must run on a shard (it uses the shard's timers).
+            /// [`put`](Self::put) until `timeout`, a `Duration` from now or an `Instant`
+            /// (Tornado's `put(item, timeout)`). Must run on a glommio executor, as a
+            /// shard's tasks do (it uses its timers).
             ///
             /// # Errors
             ///
-            /// [`Timeout`] carrying `item` back if no slot freed in time; the item never
+            /// [`PutTimeout`] carrying `item` back if no slot freed in time; the item never
             /// entered the queue.
             ///
             /// # Examples
             ///
             /// ```
             /// use std::time::Duration;
-            /// use typhoon_server::locks::Timeout;
+            /// use typhoon_server::queues::PutTimeout;
             ///
             /// # glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
             /// #     .io_memory(64 << 10).make().unwrap().run(async {
             #[doc = concat!("let q = typhoon_server::queues::", stringify!($Queue), "::new(1);")]
             /// q.put(1).await;
-            /// let Err(Timeout(item)) = q.put_timeout(2, Duration::from_millis(10)).await else {
+            /// let Err(PutTimeout(item)) = q.put_timeout(2, Duration::from_millis(10)).await else {
             ///     panic!("a full queue took an item")
             /// };
             /// assert_eq!(item, 2);
             /// # });
             /// ```
-            pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Timeout<T>> {
-                self.base.put_timeout(item, timeout).await
+            pub async fn put_timeout(
+                &self,
+                item: T,
+                timeout: impl Into<Deadline>,
+            ) -> Result<(), PutTimeout<T>> {
+                self.base.put_timeout(item, timeout.into()).await
             }
 
             /// Puts `item` in the queue without waiting.
@@ -152,12 +157,13 @@ macro_rules! queue_methods {
                 self.base.get()
             }
 
-            /// [`get`](Self::get) for at most `timeout` (Tornado's `get(timeout)`). Must run
-            /// on a shard (it uses the shard's timers).
+            /// [`get`](Self::get) until `timeout`, a `Duration` from now or an `Instant`
+            /// (Tornado's `get(timeout)`). Must run on a glommio executor, as a shard's
+            /// tasks do.
             ///
             /// # Errors
             ///
-            /// [`Timeout`] if no item came in time; no item is taken.
+            /// [`TimeoutError`] if no item came in time; no item is taken.
             ///
             /// # Examples
             ///
@@ -170,8 +176,8 @@ macro_rules! queue_methods {
             /// assert!(q.get_timeout(Duration::from_millis(10)).await.is_err());
             /// # });
             /// ```
-            pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Timeout> {
-                self.base.get_timeout(timeout).await
+            pub async fn get_timeout(&self, timeout: impl Into<Deadline>) -> Result<T, TimeoutError> {
+                self.base.get_timeout(timeout.into()).await
             }
 
             /// Takes the next item without waiting. If putters wait on a full queue, the
@@ -231,12 +237,13 @@ macro_rules! queue_methods {
                 self.base.join()
             }
 
-            /// [`join`](Self::join) for at most `timeout` (Tornado's `join(timeout)`). Must
-            /// run on a shard (it uses the shard's timers).
+            /// [`join`](Self::join) until `timeout`, a `Duration` from now or an `Instant`
+            /// (Tornado's `join(timeout)`). Must run on a glommio executor, as a shard's
+            /// tasks do.
             ///
             /// # Errors
             ///
-            /// [`Timeout`] if items were still unfinished.
+            /// [`TimeoutError`] if items were still unfinished.
             ///
             /// # Examples
             ///
@@ -250,8 +257,8 @@ macro_rules! queue_methods {
             /// assert!(q.join_timeout(Duration::from_millis(10)).await.is_err());
             /// # });
             /// ```
-            pub async fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
-                self.base.join_timeout(timeout).await
+            pub async fn join_timeout(&self, timeout: impl Into<Deadline>) -> Result<(), TimeoutError> {
+                self.base.join_timeout(timeout.into()).await
             }
         }
 

@@ -2,8 +2,9 @@
 //! [`PriorityQueue`] (lowest first) and [`LifoQueue`] (newest first).
 //!
 //! As in Tornado: `maxsize` 0 means unbounded; `put` and `get` wait (a getter while the
-//! queue is empty, a putter while it is full), each with a timed variant failing with
-//! [`Timeout`]; `put_nowait` and `get_nowait` fail at once with [`QueueFull`] and
+//! queue is empty, a putter while it is full), each with a timed variant taking a
+//! [`Deadline`] (a `Duration` from now or an `Instant`) and failing with [`TimeoutError`]
+//! ([`PutTimeout`], carrying the item back, for `put`); `put_nowait` and `get_nowait` fail at once with [`QueueFull`] and
 //! [`QueueEmpty`]; `task_done` and `join` count items through to their processing.
 //! Waiters are served oldest first, and a cancelled or timed-out waiter takes nothing with
 //! it: an item handed to a getter that is dropped goes to the next getter or back to the
@@ -34,8 +35,8 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-pub use crate::locks::Timeout;
-pub use error::{QueueEmpty, QueueFull, TaskDoneError};
+pub use crate::{Deadline, TimeoutError};
+pub use error::{PutTimeout, QueueEmpty, QueueFull, TaskDoneError};
 pub use lifo_queue::LifoQueue;
 pub use priority_queue::PriorityQueue;
 pub use queue::Queue;

@@ -1,13 +1,11 @@
 //! `PriorityQueue`: a queue that gives its lowest item first (Tornado's
 //! `queues.PriorityQueue`).
 
-use std::time::Duration;
-
 use super::base::Base;
-use super::error::{QueueEmpty, QueueFull, TaskDoneError};
+use super::error::{PutTimeout, QueueEmpty, QueueFull, TaskDoneError};
 use super::methods::queue_methods;
 use super::store::Heap;
-use crate::locks::Timeout;
+use crate::{Deadline, TimeoutError};
 
 /// A [`Queue`](super::Queue) that gives the lowest item first, as Tornado's (Python's
 /// `heapq`). Put `(priority, item)` tuples to order items by priority; items that compare

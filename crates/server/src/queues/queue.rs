@@ -1,13 +1,11 @@
 //! `Queue`: a first-in, first-out queue for the tasks of one shard (Tornado's
 //! `queues.Queue`).
 
-use std::time::Duration;
-
 use super::base::Base;
-use super::error::{QueueEmpty, QueueFull, TaskDoneError};
+use super::error::{PutTimeout, QueueEmpty, QueueFull, TaskDoneError};
 use super::methods::queue_methods;
 use super::store::Fifo;
-use crate::locks::Timeout;
+use crate::{Deadline, TimeoutError};
 
 /// A first-in, first-out queue for the tasks of one shard, with Tornado's API: `put`/`get`
 /// wait (and have timed variants), `put_nowait`/`get_nowait` fail at once, and
@@ -50,4 +48,3 @@ pub struct Queue<T> {
 }
 
 queue_methods!(Queue);
-

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future::{poll_once, yield_now};
 
-use super::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, TaskDoneError, Timeout};
+use super::{
+    LifoQueue, PriorityQueue, PutTimeout, Queue, QueueEmpty, QueueFull, TaskDoneError, TimeoutError,
+};
 use crate::locks::testing::run;
 
 const SHORT: Duration = Duration::from_millis(30);
@@ -28,7 +30,11 @@ fn getters_wait_and_are_served_in_arrival_order() {
         q.put_nowait(1).unwrap();
         q.put_nowait(2).unwrap();
         assert_eq!(q.qsize(), 0, "items go straight to the waiting getters");
-        assert_eq!(q.get_nowait(), Err(QueueEmpty), "a newcomer took a getter's item");
+        assert_eq!(
+            q.get_nowait(),
+            Err(QueueEmpty),
+            "a newcomer took a getter's item"
+        );
         assert_eq!(poll(&mut b).await, Some(2));
         assert_eq!(poll(&mut a).await, Some(1));
     });
@@ -97,7 +103,11 @@ fn a_dropped_putter_takes_its_item_away() {
         assert_eq!(q.get_nowait(), Ok(1));
         assert_eq!(q.get_nowait(), Err(QueueEmpty));
         q.task_done().unwrap();
-        assert_eq!(q.task_done(), Err(TaskDoneError), "the dropped item was counted");
+        assert_eq!(
+            q.task_done(),
+            Err(TaskDoneError),
+            "the dropped item was counted"
+        );
     });
 }
 
@@ -139,12 +149,16 @@ fn a_get_that_times_out_takes_nothing() {
         assert!(poll(&mut timed).await.is_none());
         let mut behind = Box::pin(q.get());
         assert!(poll(&mut behind).await.is_none());
-        assert_eq!(timed.await, Err(Timeout(())));
+        assert_eq!(timed.await, Err(TimeoutError));
         assert!(started.elapsed() >= SHORT, "timed out early");
         q.put_nowait("kept").unwrap();
         assert_eq!(poll(&mut behind).await, Some("kept"));
         q.put_nowait("queued").unwrap();
         assert_eq!(q.get_timeout(SHORT).await, Ok("queued"));
+        // A deadline (an `Instant`) already past: an item at hand still wins.
+        q.put_nowait("at hand").unwrap();
+        assert_eq!(q.get_timeout(Instant::now()).await, Ok("at hand"));
+        assert_eq!(q.get_timeout(Instant::now()).await, Err(TimeoutError));
     });
 }
 
@@ -153,9 +167,13 @@ fn a_put_that_times_out_gives_its_item_back() {
     run(async {
         let q = Queue::new(1);
         q.put_nowait(1).unwrap();
-        assert_eq!(q.put_timeout(2, SHORT).await, Err(Timeout(2)));
+        assert_eq!(q.put_timeout(2, SHORT).await, Err(PutTimeout(2)));
         assert_eq!(q.get_nowait(), Ok(1));
-        assert_eq!(q.get_nowait(), Err(QueueEmpty), "the timed-out item went in");
+        assert_eq!(
+            q.get_nowait(),
+            Err(QueueEmpty),
+            "the timed-out item went in"
+        );
         assert_eq!(q.put_timeout(3, SHORT).await, Ok(()));
     });
 }
@@ -174,7 +192,7 @@ fn join_waits_until_every_item_is_done() {
         assert!(poll(&mut join).await.is_none(), "taken is not done");
         q.task_done().unwrap();
         assert!(poll(&mut join).await.is_none());
-        assert_eq!(q.join_timeout(SHORT).await, Err(Timeout(())));
+        assert_eq!(q.join_timeout(SHORT).await, Err(TimeoutError));
         q.task_done().unwrap();
         assert!(poll(&mut join).await.is_some());
         assert_eq!(q.task_done(), Err(TaskDoneError));
