@@ -141,7 +141,10 @@ fn an_acquire_that_times_out_does_not_take_the_lock_later() {
         assert!(!lock.is_locked());
         let deadline = Instant::now() + SHORT; // Tornado's absolute form
         let guard = lock.acquire_timeout(deadline).await.expect("free");
-        assert_eq!(lock.acquire_timeout(deadline).await.unwrap_err(), TimeoutError);
+        assert_eq!(
+            lock.acquire_timeout(deadline).await.unwrap_err(),
+            TimeoutError
+        );
         assert!(Instant::now() >= deadline);
         drop(guard);
     });
