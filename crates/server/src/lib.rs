@@ -71,6 +71,8 @@
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
+//! - [`locks`], [`queues`]: Tornado's `tornado.locks` and `tornado.queues` for the tasks of
+//!   one shard (FIFO waiters, timeouts, cancellation that wedges nothing).
 //! - `listener`: socket2 listeners, the port-in-use probe.
 //! - `cpus`: the affinity mask and pinning; `uring`: the io_uring availability check.
 //! - `service`: [`Service`] / [`MakeService`], the seam to the application.
@@ -89,9 +91,11 @@ mod io;
 mod ioloop;
 mod launch;
 mod listener;
+pub mod locks;
 mod mesh;
 mod park;
 mod pool;
+pub mod queues;
 mod responder;
 mod ring;
 mod server;

@@ -28,6 +28,7 @@
 //! - [`web`] — `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
 //! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
 //! - [`ioloop`] — `IoLoop`, `PeriodicCallback`, `Timeout`, `sleep`, `with_timeout`.
+//! - [`locks`], [`queues`] — Tornado's `Lock`, `Event`, `Condition`, `Semaphore`, `Queue`, …
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
@@ -59,6 +60,18 @@ pub mod ioloop {
         num_shards, shard_id, sleep, submit_to, with_timeout, Bus, Deadline, ExecutorError, IoLoop,
         Lagged, MeshError, PeriodicCallback, Subscription, Timeout, TimeoutError,
     };
+}
+
+/// Tornado's `tornado.locks`: `Lock`, `Event`, `Condition`, `Semaphore`,
+/// `BoundedSemaphore` for the tasks of one shard.
+pub mod locks {
+    pub use typhoon_server::locks::*;
+}
+
+/// Tornado's `tornado.queues`: `Queue`, `PriorityQueue`, `LifoQueue` for the tasks of one
+/// shard.
+pub mod queues {
+    pub use typhoon_server::queues::*;
 }
 
 /// Tornado's `tornado.httputil`: the request as decoded by the HTTP/1.1 codec.
