@@ -24,6 +24,17 @@ enum State {
     DataEnd,
     /// After the last chunk: trailer lines until an empty line.
     Trailers,
+    /// The body and its trailer section are complete.
+    Done,
+}
+
+/// One step of a chunked body, for a caller that takes the body as it arrives.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// Chunk data, in the order received (one chunk may come in several pieces).
+    Data(Bytes),
+    /// The last chunk and the trailer section have arrived.
+    End,
 }
 
 /// Decodes one chunked body into a single buffer, checking every line as it arrives.
@@ -58,14 +69,36 @@ impl ChunkedDecoder {
 
     /// Consumes body bytes from the front of `buf`. Returns the whole body once the last
     /// chunk and the trailer section are complete; `Ok(None)` means more bytes are needed.
-    ///
-    /// Like the head scanner, it judges each line only once it is complete or once it is
-    /// too long to ever be valid, so the outcome does not depend on how bytes were split.
     pub(crate) fn decode(
         &mut self,
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Bytes>, ParseError> {
+        while let Some(piece) = self.next_piece(buf, limits)? {
+            match piece {
+                Piece::Data(data) => self.body.extend_from_slice(&data),
+                Piece::End => return Ok(Some(std::mem::take(&mut self.body).freeze())),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the last chunk and the trailer section have been consumed.
+    pub(crate) fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Consumes body bytes from the front of `buf` up to the next piece of data (taken
+    /// without copying) or the end of the body; `Ok(None)` means more bytes are needed.
+    /// After the end, every call returns [`Piece::End`] and consumes nothing.
+    ///
+    /// Like the head scanner, it judges each line only once it is complete or once it is
+    /// too long to ever be valid, so the outcome does not depend on how bytes were split.
+    pub(crate) fn next_piece(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Piece>, ParseError> {
         loop {
             match self.state {
                 State::Size => {
@@ -81,14 +114,14 @@ impl ChunkedDecoder {
                     if take == 0 {
                         return Ok(None);
                     }
-                    self.body.extend_from_slice(&buf[..take]);
-                    buf.advance(take);
+                    let data = buf.split_to(take).freeze();
                     let remaining = remaining - take as u64;
                     self.state = if remaining == 0 {
                         State::DataEnd
                     } else {
                         State::Data(remaining)
                     };
+                    return Ok(Some(Piece::Data(data)));
                 }
                 State::DataEnd => match buf.get(..2) {
                     Some(b"\r\n") => {
@@ -107,9 +140,10 @@ impl ChunkedDecoder {
                     };
                     buf.advance(line_len);
                     if line_len == 2 {
-                        return Ok(Some(std::mem::take(&mut self.body).freeze()));
+                        self.state = State::Done;
                     }
                 }
+                State::Done => return Ok(Some(Piece::End)),
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use bytes::{Buf, BytesMut};
 
+use crate::body::BodyDecoder;
 use crate::chunked::ChunkedDecoder;
 use crate::error::ParseError;
 use crate::head::{parse_head, Framing, HeadScanner};
@@ -21,6 +22,11 @@ pub enum Decoded {
     Continue,
     /// A complete request, body included.
     Request(Request),
+    /// The head of a request whose body the caller takes as it arrives, from
+    /// [`Decoder::decode_with`]: with the [`BodyDecoder`] for it. Once the body is
+    /// complete ([`BodyPiece::End`](crate::BodyPiece::End)), the same buffer goes on to
+    /// this decoder for the next request; if it never completes, the connection closes.
+    Head(Request, Box<BodyDecoder>),
 }
 
 /// Where the decoder is in the current request.
@@ -124,7 +130,45 @@ impl Decoder {
     /// # Ok::<(), typhoon_http1::ParseError>(())
     /// ```
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded>, ParseError> {
-        match self.step(buf) {
+        self.decode_with(buf, |_| false)
+    }
+
+    /// [`decode`](Self::decode), where `stream` is asked about each request that has a
+    /// body, once its head is complete: `true` hands it over as [`Decoded::Head`] with a
+    /// [`BodyDecoder`] for the body, to be taken piece by piece under a limit that can
+    /// still be changed (Tornado's `@stream_request_body`); `false` buffers the body
+    /// whole as `decode` does. `Expect: 100-continue` is then the caller's to answer,
+    /// when it first wants the body.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use typhoon_http1::{BodyPiece, Decoded, Decoder, Limits};
+    ///
+    /// let mut decoder = Decoder::new(Limits::default());
+    /// let mut buf = BytesMut::from(&b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhel"[..]);
+    /// let upload = |req: &typhoon_http1::Request| req.path() == "/upload";
+    /// let Some(Decoded::Head(req, mut body)) = decoder.decode_with(&mut buf, upload)? else {
+    ///     panic!("expected a head");
+    /// };
+    /// assert_eq!(body.content_length(), Some(5));
+    /// assert_eq!(body.decode(&mut buf)?, Some(BodyPiece::Data("hel".into())));
+    /// buf.extend_from_slice(b"lo");
+    /// assert_eq!(body.decode(&mut buf)?, Some(BodyPiece::Data("lo".into())));
+    /// assert_eq!(body.decode(&mut buf)?, Some(BodyPiece::End));
+    /// # Ok::<(), typhoon_http1::ParseError>(())
+    /// ```
+    pub fn decode_with(
+        &mut self,
+        buf: &mut BytesMut,
+        stream: impl FnOnce(&Request) -> bool,
+    ) -> Result<Option<Decoded>, ParseError> {
+        match self.step(buf, stream) {
             Ok(decoded) => Ok(decoded),
             Err(err) => {
                 self.state = State::Failed(err);
@@ -145,7 +189,11 @@ impl Decoder {
         matches!(self.state, State::Head) && buf.iter().any(|&b| b != b'\r' && b != b'\n')
     }
 
-    fn step(&mut self, buf: &mut BytesMut) -> Result<Option<Decoded>, ParseError> {
+    fn step(
+        &mut self,
+        buf: &mut BytesMut,
+        stream: impl FnOnce(&Request) -> bool,
+    ) -> Result<Option<Decoded>, ParseError> {
         match &mut self.state {
             State::Failed(err) => return Err(*err),
             State::Body { .. } => return self.body(buf),
@@ -166,8 +214,22 @@ impl Decoder {
         };
         let head = buf.split_to(end.len).freeze();
         let parsed = parse_head(head, end, &self.limits)?;
+        if parsed.framing != Framing::None && stream(&parsed.request) {
+            let limits = self.limits;
+            let body = match parsed.framing {
+                Framing::Length(n) => BodyDecoder::length(n, limits, parsed.expect_continue),
+                _ => BodyDecoder::chunked(limits, parsed.expect_continue),
+            };
+            return Ok(Some(Decoded::Head(parsed.request, Box::new(body))));
+        }
         let body = match parsed.framing {
             Framing::None => return Ok(Some(Decoded::Request(parsed.request))),
+            // Refused before any body byte is read or buffer reserved (rows L4, L6).
+            Framing::Length(n) if n > self.limits.max_body => {
+                return Err(ParseError::BodyTooLarge {
+                    limit: self.limits.max_body,
+                })
+            }
             Framing::Length(n) => BodyState::Length(n),
             Framing::Chunked => BodyState::Chunked(ChunkedDecoder::new()),
         };

@@ -254,7 +254,7 @@ pub(crate) fn parse_head(
     }
 
     let host_header = fields.check_host(version)?;
-    let framing = fields.framing(version, limits)?;
+    let framing = fields.framing(version)?;
     let expect_continue =
         fields.expect_100 && version == Version::Http11 && framing != Framing::None;
     let keep_alive = match version {
@@ -409,7 +409,7 @@ impl<'a> FieldSummary<'a> {
     }
 
     /// Decides the body framing (RFC 9112 §6.1, §6.3; rows F1–F8, L4).
-    fn framing(&self, version: Version, limits: &Limits) -> Result<Framing, ParseError> {
+    fn framing(&self, version: Version) -> Result<Framing, ParseError> {
         if let Some(te) = self.transfer_encoding {
             if self.content_length.is_some() {
                 return Err(ParseError::ContentLengthAndTransferEncoding);
@@ -419,12 +419,10 @@ impl<'a> FieldSummary<'a> {
             }
             return parse_transfer_encoding(te).map(|()| Framing::Chunked);
         }
+        // The length is checked against `max_body` by the decoder, once it knows
+        // whether the body is buffered or streamed under a limit of its own.
         match self.content_length {
             None | Some(0) => Ok(Framing::None),
-            // Refused before any body byte is read or buffer reserved (rows L4, L6).
-            Some(n) if n > limits.max_body => Err(ParseError::BodyTooLarge {
-                limit: limits.max_body,
-            }),
             Some(n) => Ok(Framing::Length(n)),
         }
     }

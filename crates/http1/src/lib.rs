@@ -32,6 +32,7 @@
 //!             if !keep_alive { break; }
 //!         }
 //!         Ok(Some(Decoded::Continue)) => write_buf.extend_from_slice(typhoon_http1::CONTINUE),
+//!         Ok(Some(Decoded::Head(..))) => unreachable!("only decode_with streams bodies"),
 //!         Ok(None) => break, // read more from the socket
 //!         Err(err) => {
 //!             encode_error(&mut write_buf, err, &preamble);
@@ -51,6 +52,7 @@
 //! - `host` — the Host check, with a per-thread memo of the last valid value.
 //! - `target` — request-target forms: origin, absolute, asterisk.
 //! - `chunked` — chunked body framing, extensions and trailers.
+//! - `body` — [`BodyDecoder`], a body taken piece by piece as it arrives.
 //! - `request` — [`Request`] and [`RequestContext`].
 //! - `method` — [`Method`] and [`Version`].
 //! - `limits` — [`Limits`].
@@ -62,6 +64,7 @@
 //! - `preamble` — [`Preamble`], the `Server` and `Date` lines of every response.
 //! - `grammar` — RFC 9110 character classes shared by the above.
 
+mod body;
 mod chunked;
 mod date;
 mod decode;
@@ -78,6 +81,7 @@ mod request;
 mod status;
 mod target;
 
+pub use body::{BodyDecoder, BodyPiece};
 pub use date::DateCache;
 pub use decode::{Decoded, Decoder, CONTINUE};
 pub use encode::{

@@ -2,7 +2,9 @@
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
 use bytes::BytesMut;
-use typhoon_http1::{Decoded, Decoder, Limits, Method, ParseError, Request, Version};
+use typhoon_http1::{
+    BodyDecoder, BodyPiece, Decoded, Decoder, Limits, Method, ParseError, Request, Version,
+};
 
 /// What a decoded request looked like, owned, for comparisons.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,15 +76,78 @@ impl Outcome {
 
 /// Feeds `parts` one after another to a fresh decoder, decoding after each.
 pub fn feed(limits: Limits, parts: &[&[u8]]) -> Outcome {
+    feed_as(limits, parts, false)
+}
+
+/// [`feed`], taking every body as it arrives (`Decoder::decode_with` and a
+/// `BodyDecoder`) and putting it back together, as a server streaming uploads does:
+/// the outcome must be the buffered decoder's, item for item.
+pub fn feed_streamed(limits: Limits, parts: &[&[u8]]) -> Outcome {
+    feed_as(limits, parts, true)
+}
+
+/// A streamed body being taken: the request's summary and the bytes so far.
+struct Streaming {
+    summary: Summary,
+    body: Box<BodyDecoder>,
+    bytes: Vec<u8>,
+    /// The first piece was asked for (the size check, then `100 Continue`).
+    asked: bool,
+}
+
+fn feed_as(limits: Limits, parts: &[&[u8]], streamed: bool) -> Outcome {
     let mut decoder = Decoder::new(limits);
     let mut buf = BytesMut::new();
     let mut items = Vec::new();
+    let mut streaming: Option<Streaming> = None;
     for part in parts {
         buf.extend_from_slice(part);
         loop {
-            match decoder.decode(&mut buf) {
+            if let Some(s) = &mut streaming {
+                let piece = s.body.decode(&mut buf);
+                if !s.asked {
+                    // A server checks the limit, then writes `100 Continue`, then reads.
+                    s.asked = true;
+                    if piece.is_ok() && s.body.expects_continue() {
+                        items.push(Item::Continue);
+                    }
+                }
+                match piece {
+                    Ok(Some(BodyPiece::Data(data))) => {
+                        assert!(!data.is_empty(), "an empty piece");
+                        s.bytes.extend_from_slice(&data);
+                    }
+                    Ok(Some(BodyPiece::End)) => {
+                        let mut s = streaming.take().unwrap();
+                        assert!(s.body.is_done());
+                        s.summary.body = s.bytes;
+                        items.push(Item::Request(s.summary));
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        buf.extend_from_slice(b"0\r\n\r\n");
+                        assert_eq!(s.body.decode(&mut buf).err(), Some(err));
+                        items.push(Item::Error(err));
+                        return Outcome {
+                            items,
+                            in_body: false,
+                        };
+                    }
+                }
+                continue;
+            }
+            match decoder.decode_with(&mut buf, |_| streamed) {
                 Ok(Some(Decoded::Continue)) => items.push(Item::Continue),
                 Ok(Some(Decoded::Request(req))) => items.push(Item::Request(Summary::of(&req))),
+                Ok(Some(Decoded::Head(req, body))) => {
+                    assert!(streamed, "a head from a decoder that was told to buffer");
+                    streaming = Some(Streaming {
+                        summary: Summary::of(&req),
+                        body,
+                        bytes: Vec::new(),
+                        asked: false,
+                    });
+                }
                 Ok(None) => break,
                 Err(err) => {
                     // Poisoned: the same error again, whatever else arrives (row F20).
@@ -99,7 +164,7 @@ pub fn feed(limits: Limits, parts: &[&[u8]]) -> Outcome {
         }
     }
     Outcome {
-        in_body: decoder.in_body(),
+        in_body: decoder.in_body() || streaming.is_some(),
         items,
     }
 }
@@ -123,6 +188,22 @@ pub fn decode_with(limits: Limits, input: &[u8]) -> Outcome {
         feed(limits, &bytes),
         whole,
         "byte-by-byte differs for {:?}",
+        String::from_utf8_lossy(input)
+    );
+    // Streamed bodies: the same outcome, whole, at every split and byte by byte.
+    for at in (0..=input.len()).step_by(stride) {
+        let split = feed_streamed(limits, &[&input[..at], &input[at..]]);
+        assert_eq!(
+            split,
+            whole,
+            "streamed, split at {at} differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    assert_eq!(
+        feed_streamed(limits, &bytes),
+        whole,
+        "streamed byte-by-byte differs for {:?}",
         String::from_utf8_lossy(input)
     );
     whole
