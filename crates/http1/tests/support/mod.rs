@@ -118,10 +118,11 @@ fn feed_as(limits: Limits, parts: &[&[u8]], streamed: bool) -> Outcome {
                         s.bytes.extend_from_slice(&data);
                     }
                     Ok(Some(BodyPiece::End)) => {
-                        let mut s = streaming.take().unwrap();
                         assert!(s.body.is_done());
-                        s.summary.body = s.bytes;
-                        items.push(Item::Request(s.summary));
+                        let mut summary = s.summary.clone();
+                        summary.body = std::mem::take(&mut s.bytes);
+                        items.push(Item::Request(summary));
+                        streaming = None;
                     }
                     Ok(None) => break,
                     Err(err) => {
