@@ -12,8 +12,9 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use typhoon_http1::{encode_error, Decoded, Decoder, ParseError, Request, CONTINUE};
+use typhoon_http1::{encode_error, BodyDecoder, Decoded, Decoder, ParseError, Request, CONTINUE};
 
+use crate::body::{Feed, RequestBody};
 use crate::io::{Conn, ConnIo};
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
@@ -204,7 +205,11 @@ impl<'a, S: Service> Busy<'a, S> {
     /// the connection must close after what has been queued.
     async fn answer_ready(&mut self) -> io::Result<bool> {
         loop {
-            match self.decoder.decode(&mut self.rbuf) {
+            let service = self.service;
+            match self
+                .decoder
+                .decode_with(&mut self.rbuf, |head| service.stream_body(head))
+            {
                 Ok(None) => return Ok(true),
                 Ok(Some(Decoded::Continue)) => {
                     let mut io = self.conn.io.borrow_mut();
@@ -212,18 +217,16 @@ impl<'a, S: Service> Busy<'a, S> {
                     io.flush().await?;
                 }
                 Ok(Some(Decoded::Request(req))) => {
-                    self.head_started = None;
-                    self.body_started = None;
                     self.call(req).await;
-                    let mut io = self.conn.io.borrow_mut();
-                    if !io.keep_alive {
+                    if !self.answered().await? {
                         return Ok(false);
                     }
-                    if io.wbuf.len() >= FLUSH_AT {
-                        io.flush().await?;
+                }
+                Ok(Some(Decoded::Head(req, body))) => {
+                    // A body left unread leaves the buffer mid-request: close.
+                    if !self.call_streamed(req, body).await || !self.answered().await? {
+                        return Ok(false);
                     }
-                    drop(io);
-                    glommio::yield_if_needed().await;
                 }
                 Err(err) => {
                     self.reject(err);
@@ -231,6 +234,25 @@ impl<'a, S: Service> Busy<'a, S> {
                 }
             }
         }
+    }
+
+    /// After a request is answered: whether the connection goes on, writing what is
+    /// queued once there is enough of it.
+    // The borrow is held across the flush, as everywhere on this connection.
+    #[allow(clippy::await_holding_refcell_ref)]
+    async fn answered(&mut self) -> io::Result<bool> {
+        self.head_started = None;
+        self.body_started = None;
+        let mut io = self.conn.io.borrow_mut();
+        if !io.keep_alive {
+            return Ok(false);
+        }
+        if io.wbuf.len() >= FLUSH_AT {
+            io.flush().await?;
+        }
+        drop(io);
+        glommio::yield_if_needed().await;
+        Ok(true)
     }
 
     /// Runs the service; a panic in user code becomes a 500 (or a close, mid-stream) and
@@ -275,6 +297,26 @@ impl<'a, S: Service> Busy<'a, S> {
         // A responder moved out of `call` (into a spawned task) answers later: nothing
         // else happens on this connection until it has.
         self.conn.until_answered().await;
+    }
+
+    /// Runs the service for a request whose body it reads as it arrives: the read buffer
+    /// is lent to the body meanwhile. Returns `false` when the body was not read to its
+    /// end, so the connection must close after the answer.
+    async fn call_streamed(&mut self, req: Request, body: Box<BodyDecoder>) -> bool {
+        let expects_continue = body.expects_continue();
+        let rbuf = std::mem::take(&mut self.rbuf);
+        let timeout = self.state.config.body_timeout;
+        let feed = Rc::new(Feed::new(self.conn.clone(), rbuf, body, timeout));
+        self.conn
+            .offer_body(RequestBody::new(feed.clone()), expects_continue);
+        self.call(req).await;
+        self.conn.withdraw_body();
+        let (rbuf, read) = feed.take_back();
+        self.rbuf = rbuf;
+        if read {
+            self.conn.body_read();
+        }
+        read
     }
 
     /// Queues the error response for bad input. The caller closes afterwards (F20: the rest

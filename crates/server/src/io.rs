@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
+use crate::body::RequestBody;
 use crate::service::ConnInfo;
 use crate::sock::Sock;
 
@@ -28,6 +29,14 @@ pub(crate) struct Conn {
     owed: Cell<bool>,
     /// The connection waiting for the answer owed.
     waiter: Cell<Option<Waker>>,
+    /// The current request's streamed body, until its handler takes it.
+    body: Cell<Option<RequestBody>>,
+    /// The current request's body is streamed and not all read yet: its answer closes
+    /// the connection.
+    unread_body: Cell<bool>,
+    /// The client waits for `100 Continue` before it sends the streamed body; cancelled
+    /// once the answer starts.
+    continue_owed: Cell<bool>,
 }
 
 impl Conn {
@@ -37,7 +46,49 @@ impl Conn {
             io: RefCell::new(io),
             owed: Cell::new(false),
             waiter: Cell::new(None),
+            body: Cell::new(None),
+            unread_body: Cell::new(false),
+            continue_owed: Cell::new(false),
         }
+    }
+
+    /// The current request's body will be read by its handler: `body` waits for
+    /// [`take_body`](Self::take_body).
+    pub fn offer_body(&self, body: RequestBody, expects_continue: bool) {
+        self.body.set(Some(body));
+        self.unread_body.set(true);
+        self.continue_owed.set(expects_continue);
+    }
+
+    /// The streamed body offered for the current request, once.
+    pub fn take_body(&self) -> Option<RequestBody> {
+        self.body.take()
+    }
+
+    /// The request is answered: a body its handler never took is dropped.
+    pub fn withdraw_body(&self) {
+        drop(self.body.take());
+        self.continue_owed.set(false);
+    }
+
+    /// The streamed body was read to its end.
+    pub fn body_read(&self) {
+        self.unread_body.set(false);
+    }
+
+    /// Whether the current request's streamed body is still unread.
+    pub fn body_unread(&self) -> bool {
+        self.unread_body.get()
+    }
+
+    /// Whether `100 Continue` is still owed, clearing it: the caller sends it.
+    pub fn take_continue(&self) -> bool {
+        self.continue_owed.replace(false)
+    }
+
+    /// The answer starts: no interim `100 Continue` may follow it.
+    pub fn answer_started(&self) {
+        self.continue_owed.set(false);
     }
 
     /// A responder was made for the current request.

@@ -58,7 +58,8 @@
 //! - `shard`: one shard's executor, accept loops and drain.
 //! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
 //!   busy session: read, decode, call, one send per batch).
-//! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side.
+//! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side;
+//!   `body`: [`RequestBody`], a request body its handler reads as it arrives.
 //! - `ring`: the shard's own io_uring beside glommio's (one enter per loop turn), with
 //!   `accept` (a listener's readiness poll, then `accept4`), `sock` (multishot receive
 //!   into the provided buffers of `bufring`, sends), `doorbell` (an epoll set of the
@@ -79,6 +80,7 @@
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
 
 mod accept;
+mod body;
 mod bufring;
 mod config;
 mod conn;
@@ -105,6 +107,7 @@ mod sock;
 mod state;
 mod uring;
 
+pub use body::{BodyError, RequestBody};
 pub use config::ServerConfig;
 pub use context::{current_shard, num_shards, shard_id};
 pub use cpus::allowed_cpus;

@@ -10,6 +10,7 @@ use typhoon_http1::{
     RequestContext, ResponseHead,
 };
 
+use crate::body::RequestBody;
 use crate::io::Conn;
 use crate::service::{ConnInfo, Response};
 use crate::state::ShardState;
@@ -145,6 +146,13 @@ impl Responder {
         }
     }
 
+    /// The request's body, to read as it arrives, when the service asked to stream it
+    /// ([`Service::stream_body`](crate::Service::stream_body)); `None` otherwise, and
+    /// after the first call.
+    pub fn take_body(&mut self) -> Option<RequestBody> {
+        self.conn.take_body()
+    }
+
     /// Whether a head has been sent (by `start` or `send`).
     pub fn started(&self) -> bool {
         self.stage != Stage::Fresh
@@ -180,6 +188,7 @@ impl Responder {
             return;
         }
         let ctx = self.effective_context();
+        self.conn.answer_started();
         let mut io = self.conn.io.borrow_mut();
         let preamble = self.state.preamble.borrow();
         io.keep_alive =
@@ -200,6 +209,7 @@ impl Responder {
             return;
         }
         let ctx = self.effective_context();
+        self.conn.answer_started();
         let mut io = self.conn.io.borrow_mut();
         let preamble = self.state.preamble.borrow();
         let head = ResponseHead {
@@ -260,11 +270,11 @@ impl Responder {
         self.conn.answered();
     }
 
-    /// The request's context, with keep-alive turned off when the server is stopping or
-    /// configured to close after each response.
+    /// The request's context, with keep-alive turned off when the server is stopping,
+    /// is configured to close after each response, or a streamed body was left unread.
     fn effective_context(&self) -> RequestContext {
         let mut ctx = self.ctx;
-        if self.state.stopping() || self.state.config.no_keep_alive {
+        if self.state.stopping() || self.state.config.no_keep_alive || self.conn.body_unread() {
             ctx.keep_alive = false;
         }
         ctx

@@ -84,6 +84,15 @@ impl Response {
 pub trait Service: 'static {
     /// Answers one request through `out` (whole, or streamed).
     fn call(&self, req: Request, out: Responder) -> impl Future<Output = ()>;
+
+    /// Asked about each request with a body once its head has arrived: `true` calls
+    /// [`call`](Self::call) at once, with the body left to read as it arrives
+    /// ([`Responder::take_body`], [`RequestBody`](crate::RequestBody)); `false` (the
+    /// default) reads the whole body first, up to `max_body`, and hands it over with the
+    /// request.
+    fn stream_body(&self, _head: &Request) -> bool {
+        false
+    }
 }
 
 /// Builds each shard's private [`Service`]; shared by all shard threads, so it is `Send +

@@ -212,31 +212,18 @@ impl Sock {
         }
     }
 
-    /// Whether bytes (or the end of input) are waiting to be read.
-    pub fn ready(&self) -> bool {
-        !self.state.chunks.borrow().is_empty() || self.state.end.get().is_some()
-    }
-
     /// Waits until `ready`, holding no buffer. `Ok(false)` when `deadline` passed first.
     pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
-        if self.ready() {
-            return Ok(true);
+        readable_before(&self.ring, &self.state, deadline).await
+    }
+
+    /// The receiving side alone, for a reader that cannot borrow the socket: a streamed
+    /// request body, read by its handler while the connection waits for the answer.
+    pub fn reader(&self) -> SockReader {
+        SockReader {
+            ring: self.ring.clone(),
+            state: self.state.clone(),
         }
-        let state = &self.state;
-        state.begin_wait(deadline);
-        poll_fn(|cx| {
-            if self.ready() || state.expired.get() {
-                return Poll::Ready(());
-            }
-            if state.recv.get() == Recv::Off {
-                self.arm();
-            }
-            state.reader.set(Some(cx.waker().clone()));
-            Poll::Pending
-        })
-        .await;
-        let expired = state.end_wait();
-        Ok(self.ready() || !expired)
     }
 
     /// `readable_before` for a keep-alive connection between requests: marked idle
@@ -251,24 +238,7 @@ impl Sock {
     /// Appends every received byte to `dst` and gives the buffers back. `Ok(0)` means
     /// end-of-file. Call when `ready`.
     pub fn read_ready(&self, dst: &mut BytesMut) -> io::Result<usize> {
-        let mut chunks = self.state.chunks.borrow_mut();
-        if chunks.is_empty() {
-            return match self.state.end.get() {
-                Some(0) | None => Ok(0),
-                Some(err) => Err(io::Error::from_raw_os_error(-err)),
-            };
-        }
-        dst.reserve(self.state.queued.get());
-        let mut total = 0;
-        self.ring.with(|inner| {
-            for (bid, len) in chunks.drain(..) {
-                dst.extend_from_slice(inner.bufs.bytes(bid, len as usize));
-                inner.bufs.give_back(bid);
-                total += len as usize;
-            }
-        });
-        self.state.queued.set(0);
-        Ok(total)
+        read_ready(&self.ring, &self.state, dst)
     }
 
     /// Sends all of `wbuf` (leaving it empty), giving up after `timeout` without progress.
@@ -377,6 +347,90 @@ impl Sock {
         }
         n == 0
     }
+}
+
+/// The receiving side of a connection's socket, held apart from the socket: it reads
+/// what the socket receives, but does not own or close it. Only one reader may wait at a
+/// time; the connection does not read while a handler reads its request's body.
+pub(crate) struct SockReader {
+    ring: Rc<Ring>,
+    state: Rc<SockState>,
+}
+
+impl SockReader {
+    /// The time at the start of the shard's current turn.
+    pub fn now(&self) -> Instant {
+        self.ring.now()
+    }
+
+    /// As [`Sock::readable_before`]; an error once the socket is closed (its fd number
+    /// may already belong to another connection).
+    pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
+        self.open()?;
+        readable_before(&self.ring, &self.state, deadline).await
+    }
+
+    /// As [`Sock::read_ready`]; an error once the socket is closed.
+    pub fn read_ready(&self, dst: &mut BytesMut) -> io::Result<usize> {
+        self.open()?;
+        read_ready(&self.ring, &self.state, dst)
+    }
+
+    fn open(&self) -> io::Result<()> {
+        if self.state.closed.get() {
+            return Err(io::ErrorKind::NotConnected.into());
+        }
+        Ok(())
+    }
+}
+
+fn ready(state: &SockState) -> bool {
+    !state.chunks.borrow().is_empty() || state.end.get().is_some()
+}
+
+async fn readable_before(
+    ring: &Ring,
+    state: &Rc<SockState>,
+    deadline: Instant,
+) -> io::Result<bool> {
+    if ready(state) {
+        return Ok(true);
+    }
+    state.begin_wait(deadline);
+    poll_fn(|cx| {
+        if ready(state) || state.expired.get() {
+            return Poll::Ready(());
+        }
+        if state.recv.get() == Recv::Off {
+            arm(ring, state);
+        }
+        state.reader.set(Some(cx.waker().clone()));
+        Poll::Pending
+    })
+    .await;
+    let expired = state.end_wait();
+    Ok(ready(state) || !expired)
+}
+
+fn read_ready(ring: &Ring, state: &SockState, dst: &mut BytesMut) -> io::Result<usize> {
+    let mut chunks = state.chunks.borrow_mut();
+    if chunks.is_empty() {
+        return match state.end.get() {
+            Some(0) | None => Ok(0),
+            Some(err) => Err(io::Error::from_raw_os_error(-err)),
+        };
+    }
+    dst.reserve(state.queued.get());
+    let mut total = 0;
+    ring.with(|inner| {
+        for (bid, len) in chunks.drain(..) {
+            dst.extend_from_slice(inner.bufs.bytes(bid, len as usize));
+            inner.bufs.give_back(bid);
+            total += len as usize;
+        }
+    });
+    state.queued.set(0);
+    Ok(total)
 }
 
 /// Starts the connection's multishot receive.
