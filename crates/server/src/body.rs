@@ -149,6 +149,15 @@ impl Feed {
     }
 }
 
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBody")
+            .field("content_length", &self.content_length())
+            .field("max_size", &self.max_size())
+            .finish_non_exhaustive()
+    }
+}
+
 impl RequestBody {
     pub(crate) fn new(feed: Rc<Feed>) -> Self {
         Self { feed }

@@ -44,8 +44,8 @@ pub mod web {
 /// Tornado's `tornado.httpserver`.
 pub mod httpserver {
     pub use typhoon_server::{
-        allowed_cpus, ConnInfo, Factory, HttpServer, MakeService, Responder, Response,
-        RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
+        allowed_cpus, BodyError, ConnInfo, Factory, HttpServer, MakeService, RequestBody,
+        Responder, Response, RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
     };
 }
 
@@ -76,7 +76,7 @@ pub mod queues {
 
 /// Tornado's `tornado.httputil`: the request as decoded by the HTTP/1.1 codec.
 pub mod httputil {
-    pub use typhoon_http1::{Method, Request, Version};
+    pub use typhoon_http1::{Limits, Method, Request, Version};
 }
 
 pub mod testing;

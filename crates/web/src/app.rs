@@ -124,6 +124,26 @@ impl Application {
     /// The first route matching the request's path in the host tables matching its host,
     /// in order: a table without a match falls through to the next (Tornado's
     /// `RuleRouter`).
+    /// Whether the handler `req` goes to takes its body as it arrives.
+    fn streams_body(&self, req: &Request) -> bool {
+        match self.find(req) {
+            Some((route, _)) => route.streams_body(),
+            None => self
+                .default_handler
+                .as_ref()
+                .is_some_and(Route::streams_body),
+        }
+    }
+
+    /// Whether any handler takes bodies as they arrive (if none, no head is routed twice).
+    fn any_streams_body(&self) -> bool {
+        self.hosts
+            .iter()
+            .flat_map(|h| &h.routes)
+            .chain(&self.default_handler)
+            .any(Route::streams_body)
+    }
+
     fn find(&self, req: &Request) -> Option<(&Route, Captures)> {
         // Only host tables need the host name: most applications have none.
         let host = if self.hosts.len() > 1 {
@@ -171,6 +191,8 @@ pub(crate) struct AppState {
     pub spares: Spares,
     /// The tag of the last small body, for the automatic ETag.
     pub etags: EtagMemo,
+    /// Some route's handler streams request bodies.
+    streams_body: bool,
 }
 
 impl AppState {
@@ -195,12 +217,19 @@ impl MakeService for Application {
                 app: self.clone(),
                 spares: Spares::default(),
                 etags: EtagMemo::default(),
+                streams_body: self.any_streams_body(),
             }),
         }
     }
 }
 
 impl Service for AppService {
+    /// Routes the head of a request with a body: handlers with
+    /// `STREAM_REQUEST_BODY` take it as it arrives (`data_received`).
+    fn stream_body(&self, head: &Request) -> bool {
+        self.state.streams_body && self.state.app.streams_body(head)
+    }
+
     fn call(&self, req: Request, out: Responder) -> impl Future<Output = ()> {
         let app = &self.state.app;
         let found = app.find(&req);

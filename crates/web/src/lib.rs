@@ -46,6 +46,8 @@ mod spares;
 mod xheaders;
 
 pub use app::{AppService, Application};
+/// The bytes of a streamed body piece (`RequestHandler::data_received`).
+pub use bytes::Bytes;
 pub use error::{Error, Finish, HttpError, Result};
 pub use handler::Handler;
 pub use json::json_encode;

@@ -1,10 +1,12 @@
 //! `RequestHandler`, the hooks a handler implements, and the lifecycle that calls them in
-//! Tornado's order: `set_default_headers`, body parsing, `prepare`, the verb, `finish`,
+//! Tornado's order: `set_default_headers`, body parsing, `prepare`, (for
+//! `STREAM_REQUEST_BODY` handlers, the body into `data_received`), the verb, `finish`,
 //! `on_finish` (Tornado's `RequestHandler._execute`).
 
 use std::future::Future;
 use std::pin::Pin;
 
+use bytes::Bytes;
 use typhoon_http1::Method;
 
 use crate::error::{Error, HttpError, Result};
@@ -118,6 +120,50 @@ pub trait RequestHandler: 'static {
     /// }
     /// ```
     const STOP_ON_CLOSE: bool = false;
+    /// When `true`, request bodies are not read before `prepare`: `prepare` runs once
+    /// the head has arrived (where [`Handler::set_max_body_size`] and
+    /// [`Handler::set_body_timeout`] may change the body's limits), then the body is
+    /// handed to [`data_received`](Self::data_received) piece by piece as it arrives,
+    /// then the verb runs. Tornado's `@stream_request_body`: uploads of any size with
+    /// memory that stays flat. `h.body()` is then empty and no form arguments are parsed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use typhoon_web::{Bytes, Handler, RequestHandler, Result};
+    ///
+    /// /// Counts an upload of up to 10 GiB as it arrives.
+    /// #[derive(Default)]
+    /// struct Upload {
+    ///     bytes: u64,
+    /// }
+    /// impl RequestHandler for Upload {
+    ///     const STREAM_REQUEST_BODY: bool = true;
+    ///     async fn prepare(&mut self, h: &mut Handler) -> Result {
+    ///         h.set_max_body_size(10 << 30);
+    ///         Ok(())
+    ///     }
+    ///     async fn data_received(&mut self, _h: &mut Handler, chunk: Bytes) -> Result {
+    ///         self.bytes += chunk.len() as u64; // the next piece is read after this returns
+    ///         Ok(())
+    ///     }
+    ///     async fn put(&mut self, h: &mut Handler) -> Result {
+    ///         h.write(format!("{} bytes\n", self.bytes));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    const STREAM_REQUEST_BODY: bool = false;
+    /// A piece of the request body as it arrives, for a handler with
+    /// [`STREAM_REQUEST_BODY`](Self::STREAM_REQUEST_BODY) (Tornado's `data_received`).
+    /// The next piece is read only once this returns, so a slow handler slows the client
+    /// down instead of letting the body pile up in memory. An error stops the body (the
+    /// connection then closes after the error page).
+    async fn data_received(&mut self, _h: &mut Handler, _chunk: Bytes) -> Result {
+        Err(HttpError::new(500)
+            .log("a STREAM_REQUEST_BODY handler must implement data_received")
+            .into())
+    }
 }
 
 /// A boxed, shard-local future.
@@ -153,6 +199,9 @@ fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Futur
     async move {
         let mut h = Handler::new(parts);
         let (handler, h) = (&mut handler, &mut h);
+        if T::STREAM_REQUEST_BODY {
+            h.keep_request_body();
+        }
         handler.set_default_headers(h);
         let mut result = h.prepare_request();
         if result.is_ok() {
@@ -174,11 +223,18 @@ fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Futur
     }
 }
 
-/// `prepare`, then the verb unless `prepare` failed or finished the request.
+/// `prepare`, the streamed body for a `STREAM_REQUEST_BODY` handler, then the verb,
+/// unless a step failed or finished the request.
 async fn prepare_and_verb<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
     handler.prepare(h).await?;
     if h.is_finished() {
         return Ok(());
+    }
+    if T::STREAM_REQUEST_BODY {
+        receive_body(handler, h).await?;
+        if h.is_finished() {
+            return Ok(());
+        }
     }
     match h.request().method() {
         Method::Get => handler.get(h).await,
@@ -189,6 +245,30 @@ async fn prepare_and_verb<T: RequestHandler>(handler: &mut T, h: &mut Handler) -
         Method::Head => handler.head(h).await,
         Method::Options => handler.options(h).await,
         Method::Trace => Err(HttpError::new(405).into()),
+    }
+}
+
+/// The streamed body, piece by piece into `data_received` (nothing for a request
+/// without a body). The server has logged a bad or late body; a client that left ends
+/// the request quietly, as one that leaves during any other await.
+async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
+    let Some(mut body) = h.take_request_body() else {
+        return Ok(());
+    };
+    loop {
+        match body.chunk().await {
+            Ok(Some(chunk)) => handler.data_received(h, chunk).await?,
+            Ok(None) => return Ok(()),
+            Err(err) => {
+                return Err(match err.status() {
+                    Some(status) => HttpError::new(status).into(),
+                    None => {
+                        h.set_peer_closed();
+                        Error::Finish
+                    }
+                })
+            }
+        }
     }
 }
 

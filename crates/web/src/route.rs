@@ -21,6 +21,8 @@ pub struct Route {
     literal: Option<String>,
     make: MakeHandler,
     name: Option<String>,
+    /// The handler streams request bodies (`RequestHandler::STREAM_REQUEST_BODY`).
+    streams: bool,
 }
 
 impl fmt::Debug for Route {
@@ -86,6 +88,7 @@ where
         literal,
         make: Arc::new(move || Box::new(make())),
         name: None,
+        streams: H::STREAM_REQUEST_BODY,
     }
 }
 
@@ -108,6 +111,11 @@ impl Route {
     /// The pattern as written.
     pub fn pattern(&self) -> &str {
         &self.pattern
+    }
+
+    /// Whether the route's handler takes request bodies as they arrive.
+    pub(crate) fn streams_body(&self) -> bool {
+        self.streams
     }
 
     pub(crate) fn route_name(&self) -> Option<&str> {

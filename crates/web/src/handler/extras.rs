@@ -2,7 +2,8 @@
 
 use crate::arguments::{Arguments, FileUpload};
 
-/// Path captures, form arguments, uploaded files and a custom reason phrase. A
+/// Path captures, form arguments, uploaded files, a custom reason phrase and a streamed
+/// body. A
 /// [`Handler`](super::Handler) keeps them behind one pointer that stays empty for a plain
 /// request, so making, moving and dropping a handler costs less: as fields, these five
 /// vectors and a string were 120 bytes, copied twice and dropped once per request.
@@ -14,6 +15,9 @@ pub(super) struct Extras {
     pub files: Vec<(String, FileUpload)>,
     /// A custom reason phrase; empty for the standard one.
     pub reason: String,
+    /// The streamed body of a `STREAM_REQUEST_BODY` handler's request, until the
+    /// lifecycle reads it into `data_received`.
+    pub request_body: Option<typhoon_server::RequestBody>,
 }
 
 impl Extras {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use typhoon_http1::Request;
-use typhoon_server::Responder;
+use typhoon_server::{RequestBody, Responder};
 
 use crate::app::AppState;
 use crate::arguments::Arguments;
@@ -173,6 +173,44 @@ impl Handler {
                 None => std::future::pending().await,
             }
         }
+    }
+
+    /// Sets the largest request body accepted, for a handler with
+    /// [`STREAM_REQUEST_BODY`](crate::RequestHandler::STREAM_REQUEST_BODY), in `prepare`
+    /// (Tornado's `self.request.connection.set_max_body_size`). It may be above the
+    /// server's `max_body`; a larger declared length is answered 413 before any of the
+    /// body is read. Does nothing for other handlers, whose body has already been read.
+    pub fn set_max_body_size(&mut self, limit: u64) {
+        if let Some(body) = self.request_body() {
+            body.set_max_size(limit);
+        }
+    }
+
+    /// Sets how long the request body may take to arrive, counted from its first byte
+    /// wanted, for a handler with
+    /// [`STREAM_REQUEST_BODY`](crate::RequestHandler::STREAM_REQUEST_BODY), in `prepare`
+    /// (Tornado's `set_body_timeout`); past it the answer is 408. Does nothing for other
+    /// handlers.
+    pub fn set_body_timeout(&mut self, timeout: std::time::Duration) {
+        if let Some(body) = self.request_body() {
+            body.set_timeout(timeout);
+        }
+    }
+
+    fn request_body(&mut self) -> Option<&mut RequestBody> {
+        self.extras.as_deref_mut()?.request_body.as_mut()
+    }
+
+    /// Keeps the request's streamed body (if the server streamed it) for the lifecycle.
+    pub(crate) fn keep_request_body(&mut self) {
+        if let Some(body) = self.out.as_mut().and_then(Responder::take_body) {
+            self.extras_mut().request_body = Some(body);
+        }
+    }
+
+    /// The streamed body, for the lifecycle to read.
+    pub(crate) fn take_request_body(&mut self) -> Option<RequestBody> {
+        self.extras.as_deref_mut()?.request_body.take()
     }
 
     /// The client went away: `on_connection_close` runs after the verb.
