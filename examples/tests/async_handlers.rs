@@ -92,11 +92,12 @@ fn the_shard_answers_within_50ms_while_a_hash_runs_for_300ms() {
         });
         // Every /status answered with `hashing: 1` was answered while the hash ran on the
         // same shard's pool; none may wait for it.
-        let (mut during, mut slowest) = (0, Duration::ZERO);
+        let mut during = Vec::new();
         while !hash.is_finished() {
             let (status, took) = server.status();
-            slowest = slowest.max(took);
-            during += usize::from(status["hashing"] == 1);
+            if status["hashing"] == 1 {
+                during.push(took);
+            }
         }
         let hash_took = hash.join().unwrap();
         if hash_took < Duration::from_millis(300) {
@@ -104,9 +105,14 @@ fn the_shard_answers_within_50ms_while_a_hash_runs_for_300ms() {
             assert!(rounds < 1 << 32, "the hash never ran for 300 ms");
             continue;
         }
+        // The median is the claim; the slowest only has to be far from waiting for the
+        // hash, since a busy two-core CI machine can deschedule any one request.
+        during.sort();
+        let (median, slowest) = (during[during.len() / 2], during[during.len() - 1]);
         assert!(
-            during >= 3 && slowest < Duration::from_millis(50),
-            "while a {hash_took:?} hash ran, {during} /status saw it; the slowest took {slowest:?}"
+            during.len() >= 3 && median < Duration::from_millis(50) && slowest < hash_took / 3,
+            "while a {hash_took:?} hash ran, {} /status saw it; median {median:?}, slowest {slowest:?}",
+            during.len()
         );
         assert_eq!(server.status().0["hashing"], 0);
         return;

@@ -24,9 +24,12 @@ use crate::state::ShardState;
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
 const FLUSH_AT: usize = 64 * 1024;
-/// How long and how much a closing connection keeps reading (robustness C4).
+/// How long and how much a closing connection keeps reading (robustness C4). The byte
+/// bound is generous on purpose: a browser's form upload that overshoots the body limit
+/// sends it whole without waiting, and must still read its 413 rather than a reset (nginx
+/// drains by time alone); the time bound is what limits a client that never stops.
 const LINGER_TIME: Duration = Duration::from_secs(2);
-const LINGER_BYTES: usize = 64 * 1024;
+const LINGER_BYTES: usize = 64 << 20;
 
 /// What the connection is waiting for when it reads; decides the deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

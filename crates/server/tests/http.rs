@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::io::Write;
+
 use support::*;
 
 #[test]
@@ -125,6 +127,28 @@ fn oversized_body_is_refused_before_it_is_sent() {
     assert_eq!(response.status, 413);
     assert_eq!(response.header("connection"), Some("close"));
     assert!(reader.closed());
+    server.stop().unwrap();
+}
+
+#[test]
+fn an_oversized_body_sent_without_expect_still_reads_its_413() {
+    // A browser's form upload sends the whole body without waiting: the server answers
+    // 413 at the head and drains what follows, so the answer is not destroyed by a reset.
+    let mut config = test_config();
+    config.limits.max_body = 1024;
+    let server = start(config, 1);
+    let mut stream = connect(&server);
+    let len = 32 << 20;
+    let mut request =
+        format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {len}\r\n\r\n").into_bytes();
+    request.resize(request.len() + len, b'x');
+    stream.write_all(&request).unwrap();
+    let mut reader = Reader::new(stream);
+    let response = reader.response().unwrap();
+    assert_eq!(response.status, 413);
+    assert_eq!(response.header("connection"), Some("close"));
+    drop(reader); // the server's drain ends at our close, not at its deadline
+    assert_serves(&server);
     server.stop().unwrap();
 }
 
