@@ -8,9 +8,9 @@
 //! unless `--no-pin`.
 //!
 //! "Back to back" latency includes queueing behind the messages before it; "N apart" lets
-//! shard 1 go idle between messages, so each one measures a wake: from its ring's wait
-//! (up to the 1 ms heartbeat: a wake from another thread does not end that wait) at short
-//! gaps, from glommio's sleep (an eventfd write) after about 3 ms.
+//! shard 1 go idle between messages, so each one measures a wake through its mailbox: from
+//! its ring's wait at short gaps, from glommio's sleep after about 3 ms (both ended by the
+//! mailbox's eventfd).
 // A bench binary: its items need no docs.
 #![allow(missing_docs)]
 

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::handle::Shared;
+use crate::ioloop::BlockingPool;
 use crate::mesh::Member;
 use crate::service::ShardInfo;
 
@@ -21,6 +22,8 @@ pub(crate) struct ShardContext {
     pub shared: Arc<Shared>,
     /// This shard's side of the server's mesh: `submit_to` and `Bus` reach it here.
     pub mesh: Rc<Member>,
+    /// This shard's threads for `IoLoop::run_in_executor`.
+    pub pool: Rc<BlockingPool>,
 }
 
 /// Marks the calling thread as running `context`'s shard until the guard drops.

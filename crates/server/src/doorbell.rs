@@ -66,6 +66,11 @@ impl Doorbell {
         self.add(fd, LISTENER_EVENTS)
     }
 
+    /// Adds the shard's mailbox bell (`mailbox`): a wake from another thread rings it.
+    pub fn watch_mailbox(&self, fd: RawFd) -> io::Result<()> {
+        self.add(fd, LISTENER_EVENTS)
+    }
+
     fn add(&self, fd: RawFd, events: u32) -> io::Result<()> {
         let mut event = libc::epoll_event {
             events,

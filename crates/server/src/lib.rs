@@ -47,7 +47,10 @@
 //! ten, which is what a request costs at one connection or a few thousand a second. A
 //! heartbeat timeout kept armed in the ring ends such a wait after 1 ms at most, glommio
 //! then looks at its timers, and after three heartbeats with no work the shard sleeps in
-//! glommio.
+//! glommio. The wait is taken only when no other task is ready (`task`: the tasks the
+//! server spawns count their polls, and a pass in which one ran is not idle), and wakes
+//! from other threads (the blocking pool, other shards) go to the shard's `mailbox`,
+//! whose eventfd ends either sleep at once.
 //!
 //! # Layout
 //! - `server`: [`HttpServer`] — bind, start(n), listen.
@@ -65,6 +68,9 @@
 //!   into the provided buffers of `bufring`, sends), `doorbell` (an epoll set of the
 //!   ring's sockets that glommio sleeps on while the shard is idle) and `park` (awaiting
 //!   an fd inside glommio).
+//! - `mailbox`: wakes posted by other threads, delivered at each ring turn, with an
+//!   eventfd that rings a sleeping shard; `afar`: the future wrapper that routes a task's
+//!   wakes there; `task`: spawning so the ring's driver sees a task run.
 //! - `context`: which shard the calling thread runs ([`shard_id`], [`num_shards`]).
 //! - `mesh`: cross-shard messaging: [`submit_to`] and the broadcast [`Bus`], over one
 //!   bounded lock-free inbox per shard.
@@ -80,6 +86,7 @@
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
 
 mod accept;
+mod afar;
 mod body;
 mod bufring;
 mod config;
@@ -94,6 +101,7 @@ mod ioloop;
 mod launch;
 mod listener;
 pub mod locks;
+mod mailbox;
 mod mesh;
 mod park;
 mod pool;
@@ -105,6 +113,7 @@ mod service;
 mod shard;
 mod sock;
 mod state;
+mod task;
 mod uring;
 
 pub use body::{BodyError, RequestBody};

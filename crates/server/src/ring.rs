@@ -12,6 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use slab::Slab;
 use crate::accept::AcceptQueue;
 use crate::bufring::BufRing;
 use crate::doorbell::Doorbell;
+use crate::mailbox::Mailbox;
 use crate::sock::SockState;
 
 /// The buffer group of the provided receive buffers.
@@ -57,6 +59,11 @@ const IDLE_BEATS: u32 = 3;
 /// at 2,000 requests/s, when a yield includes glommio's own pass: ~400 glommio sleeps a
 /// second instead of ~15.)
 const QUIET_SPINS: Duration = Duration::from_micros(50);
+/// How long a shard keeps turning, without parking, after a wake came from another thread:
+/// where one came, more tend to follow (a flood of bus messages or `submit_to` answers),
+/// and a shard that parks after each would be rung awake for each, one syscall on the
+/// sender's side and a wakeup on its own.
+const MAIL_SPIN: Duration = Duration::from_micros(50);
 /// `IORING_ENTER_GETEVENTS` (the crate keeps its `sys` module private).
 const ENTER_GETEVENTS: u32 = 1;
 /// `user_data` of operations whose completion nobody waits for (cancellations).
@@ -72,6 +79,9 @@ pub(crate) enum Op {
     Send(Rc<SockState>),
     /// The heartbeat that bounds a wait in the ring.
     Heartbeat,
+    /// The mailbox's bell: a multishot poll, complete while a wake from another thread
+    /// waits to be delivered.
+    Mail,
 }
 
 /// Where the heartbeat timeout stands.
@@ -98,6 +108,12 @@ pub(crate) struct Inner {
     beat: Beat,
     /// The heartbeat's period, read by the kernel when the timeout is submitted.
     beat_period: types::Timespec,
+    /// The bell's poll reported since the last turn: read the bell to quiet it.
+    mail_rung: bool,
+    /// The bell's poll is in the kernel (a multishot poll can end, on memory pressure).
+    mail_armed: bool,
+    /// The mailbox's bell (owned by the mailbox, which outlives the ring).
+    mail_fd: i32,
 }
 
 /// One shard's io_uring. Shard-local: `Rc`, never sent.
@@ -115,6 +131,10 @@ pub(crate) struct Ring {
     parking: Cell<bool>,
     /// Heartbeats in a row that ended a wait in the ring with no work.
     idle_beats: Cell<u32>,
+    /// Wakes for this shard's tasks from other threads (`mailbox`).
+    mailbox: Arc<Mailbox>,
+    /// When the last turn that delivered a wake from another thread began.
+    last_mail: Cell<Instant>,
 }
 
 impl Ring {
@@ -141,7 +161,9 @@ impl Ring {
                 .register_buf_ring_with_flags(addr, count, BUF_GROUP, 0)?;
         }
         let doorbell = Doorbell::new()?;
-        Ok(Rc::new(Self {
+        let mailbox = Mailbox::open_here()?;
+        doorbell.watch_mailbox(mailbox.bell())?;
+        let ring = Rc::new(Self {
             inner: RefCell::new(Inner {
                 uring,
                 ops: Slab::with_capacity(256),
@@ -150,13 +172,20 @@ impl Ring {
                 woken: Vec::new(),
                 beat: Beat::Off,
                 beat_period: types::Timespec::from(HEARTBEAT),
+                mail_rung: false,
+                mail_armed: false,
+                mail_fd: mailbox.bell(),
             }),
             doorbell,
             parked: Cell::new(None),
             now: Cell::new(Instant::now()),
             parking: Cell::new(false),
             idle_beats: Cell::new(0),
-        }))
+            mailbox,
+            last_mail: Cell::new(Instant::now()),
+        });
+        ring.with(Inner::arm_mail);
+        Ok(ring)
     }
 
     /// The time at the start of the current turn (microseconds old at most while
@@ -211,12 +240,21 @@ impl Ring {
         for waker in woken.drain(..) {
             waker.wake();
         }
-        self.with(|inner| {
+        let rung = self.with(|inner| {
             if inner.woken.is_empty() {
                 inner.woken = woken;
             }
+            std::mem::take(&mut inner.mail_rung)
         });
-        handled
+        if rung {
+            self.mailbox.quiet();
+            self.with(Inner::arm_mail);
+        }
+        let delivered = self.mailbox.deliver();
+        if delivered > 0 {
+            self.last_mail.set(self.now.get());
+        }
+        handled + delivered
     }
 
     /// The shard's driver: turns the ring while there is work, and lets glommio sleep on
@@ -224,15 +262,22 @@ impl Ring {
     pub async fn drive(self: Rc<Self>) {
         let mut empty = 0;
         let mut spins_began = self.now.get();
+        let mut polls = crate::task::polls();
         loop {
-            if self.turn() > 0 {
+            // A pass in which another task ran is not idle: it may have woken one more,
+            // which must run before the shard blocks in its ring (see `task`).
+            let polls_now = crate::task::polls();
+            let others_ran = polls_now != polls;
+            polls = polls_now;
+            if self.turn() > 0 || others_ran {
                 empty = 0;
             } else {
                 if empty == 0 {
                     spins_began = self.now.get();
                 }
                 empty += 1;
-                if empty > SPINS {
+                let mail_lately = self.now.get().duration_since(self.last_mail.get()) < MAIL_SPIN;
+                if empty > SPINS && !mail_lately {
                     let quiet = self.now.get().duration_since(spins_began) < QUIET_SPINS;
                     self.park(quiet).await;
                     empty = 0;
@@ -250,7 +295,10 @@ impl Ring {
     async fn park(&self, linger: bool) {
         self.parking.set(true);
         if linger {
-            self.with(Inner::wait_for_work);
+            if self.mailbox.fall_asleep() {
+                self.with(Inner::wait_for_work);
+                self.mailbox.wake_up();
+            }
             let handled = self.turn();
             let beat_only = self.with(|inner| inner.take_beat()) && handled == 1;
             let idle_beats = if beat_only {
@@ -268,7 +316,7 @@ impl Ring {
         // What rang while the shard was busy has been handled, or is queued in the ring
         // (its work is queued before the bell rings) and is handled by the turn below.
         self.doorbell.clear();
-        if self.turn() == 0 {
+        if self.mailbox.fall_asleep() && self.turn() == 0 {
             let submission = poll_fn(|cx| {
                 if self.with(|inner| inner.uring.submission().is_empty()) {
                     self.parked.set(Some(cx.waker().clone()));
@@ -280,12 +328,21 @@ impl Ring {
             self.doorbell.rung().or(submission).await;
             self.parked.set(None);
         }
+        self.mailbox.wake_up();
         self.parking.set(false);
     }
 
     /// The shard's doorbell: sockets join it before the ring arms anything on them.
     pub fn doorbell(&self) -> &Doorbell {
         &self.doorbell
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        if self.mailbox.is_home() {
+            Mailbox::leave();
+        }
     }
 }
 
@@ -354,6 +411,19 @@ impl Inner {
         }
     }
 
+    /// Arms the multishot poll on the mailbox's bell unless it is armed.
+    fn arm_mail(&mut self) {
+        if self.mail_armed {
+            return;
+        }
+        let poll = opcode::PollAdd::new(types::Fd(self.mail_fd), libc::POLLIN as u32)
+            .multi(true)
+            .build();
+        let key = self.ops.insert(Op::Mail);
+        self.push(poll.user_data(key as u64));
+        self.mail_armed = true;
+    }
+
     /// Whether the heartbeat completed since the last look.
     fn take_beat(&mut self) -> bool {
         if self.beat == Beat::Fired {
@@ -384,6 +454,10 @@ impl Inner {
                 Some(Op::Send(sock)) => sock.on_sent(res, &mut self.woken),
                 Some(Op::Accept(queue)) => queue.on_ready(more, &mut self.woken),
                 Some(Op::Heartbeat) => self.beat = Beat::Fired,
+                Some(Op::Mail) => {
+                    self.mail_rung = true;
+                    self.mail_armed = more;
+                }
                 None => {}
             }
             if !more {

@@ -17,6 +17,7 @@ use crate::conn;
 use crate::context::{Entered, ShardContext};
 use crate::error::{Error, Result};
 use crate::handle::Shared;
+use crate::ioloop::BlockingPool;
 use crate::launch::Ready;
 use crate::mesh::{Member, Mesh};
 use crate::ring::Ring;
@@ -61,6 +62,19 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         drop(listeners);
         Err(err)
     };
+    // The blocking pool's threads (`IoLoop::run_in_executor`) inherit this thread's CPU
+    // mask: start them before pinning, so they may run on every CPU the process may use
+    // instead of competing with their own shard for its one CPU.
+    let pool =
+        match BlockingPool::start(&format!("typhoon-blk-{}", info.id), config.blocking_threads) {
+            Ok(pool) => Rc::new(pool),
+            Err(e) => {
+                return fail(
+                    shard_error(format!("could not start its blocking pool: {e}")),
+                    listeners,
+                )
+            }
+        };
     // Leaves the mesh (closing its inbox) after the executor below has ended, however.
     let (member, _leave) = Member::join(mesh, info.id);
     // For the thread's whole life as this shard: services built below may ask too.
@@ -68,18 +82,17 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         info,
         shared: shared.clone(),
         mesh: member.clone(),
+        pool,
     });
-    // glommio starts the threads of the blocking pool (`IoLoop::run_in_executor`) with the
-    // executor, and they inherit this thread's name and CPU mask: rename around their birth
-    // so `top -H` and /proc tell the shard from its helpers, and make the executor before
-    // pinning, so they may run on every CPU the process may use instead of competing with
-    // their own shard for its one CPU.
-    set_thread_name(&format!("typhoon-blk-{}", info.id));
+    // glommio's own helper threads (its file-I/O pool, which we do not use) are named
+    // after the thread that makes the executor: rename around their birth so `top -H` and
+    // /proc tell the shard from its helpers.
+    set_thread_name(&format!("typhoon-io-{}", info.id));
     let executor = LocalExecutorBuilder::new(Placement::Unbound)
         .name(&format!("typhoon-shard-{}", info.id))
         .io_memory(config.io_memory)
         .preempt_timer(PREEMPT)
-        .blocking_thread_pool_placement(PoolPlacement::Unbound(config.blocking_threads.max(1)))
+        .blocking_thread_pool_placement(PoolPlacement::Unbound(1))
         .make();
     set_thread_name(&format!("typhoon-shard-{}", info.id));
     let executor = match executor {
@@ -119,7 +132,8 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             }
         }
         glommio::spawn_local(ring.clone().drive()).detach();
-        glommio::spawn_local(member.serve()).detach();
+        // Other shards wake the inbox task: through the mailbox, at once.
+        crate::task::spawn(crate::afar::from_afar(member.serve())).detach();
         let state = Rc::new(ShardState::new(info, config));
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
@@ -136,11 +150,11 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             log::info!("shard {} (not pinned) listening on {}", info.id, addrs.join(", "));
         }
         ready.started();
-        glommio::spawn_local(tick_date(state.clone())).detach();
-        glommio::spawn_local(sweep_deadlines(state.clone())).detach();
+        crate::task::spawn(tick_date(state.clone())).detach();
+        crate::task::spawn(sweep_deadlines(state.clone())).detach();
         let loops: Vec<_> = accepting
             .iter()
-            .map(|a| glommio::spawn_local(accept_loop(a.clone(), ring.clone(), service.clone(), state.clone(), shared.clone())))
+            .map(|a| crate::task::spawn(accept_loop(a.clone(), ring.clone(), service.clone(), state.clone(), shared.clone())))
             .collect();
         for accept in loops {
             accept.await;
@@ -196,7 +210,7 @@ async fn accept_loop<S: Service>(
                 }
                 // Responses are written whole, one send per batch; Nagle would only delay them.
                 let _ = socket2::SockRef::from(&sock).set_nodelay(true);
-                glommio::spawn_local(conn::serve(sock, service.clone(), state.clone())).detach();
+                crate::task::spawn(conn::serve(sock, service.clone(), state.clone())).detach();
             }
             Err(_) if shared.stop_requested() => return,
             Err(e) => {

@@ -1,21 +1,17 @@
-//! The shard's blocking pool behind `IoLoop::run_in_executor`, and [`ExecutorError`].
+//! [`ExecutorError`], and how `IoLoop::run_in_executor` hands work to the shard's
+//! [`BlockingPool`](super::blocking::BlockingPool) and its result back.
 //!
-//! The pool is glommio's own (`spawn_blocking`, sized by
-//! `LocalExecutorBuilder::blocking_thread_pool_placement` in `shard.rs`) rather than one of
-//! ours: its results come back through the reactor the shard already runs (a queue drained
-//! at each glommio turn, and glommio's eventfd when the shard sleeps there), so no second
-//! wake mechanism is added to the shard; each shard has its own pool, as it has its own
-//! everything else. Two of its habits are handled here and in `shard.rs`: its threads
-//! inherit the CPU mask of the thread that makes the executor (the shard pins itself only
-//! afterwards), and a panic in a job would end the pool thread without an answer, leaving
-//! the awaiting task waiting for ever (each job catches its own panic). A third is left
-//! as it is: a job still running when its shard's executor is gone (a `spawn_callback`
-//! task's job at shutdown; a handler's job holds the drain) runs to its end, then its
-//! thread panics with "failed to send response" on the way out, which prints a line.
+//! Each job catches its own panic, so the awaiting task always gets an answer and the pool
+//! thread lives on. The result travels on a oneshot channel awaited through `from_afar`:
+//! the pool thread's wake reaches the shard through its mailbox.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use futures_channel::oneshot;
+
+use crate::afar::from_afar;
 
 /// The function given to [`IoLoop::run_in_executor`](crate::IoLoop::run_in_executor)
 /// panicked; the message says why. The shard and its pool go on.
@@ -59,15 +55,31 @@ impl ExecutorError {
     }
 }
 
-/// Runs `f` on the calling shard's blocking pool.
+/// Runs `f` on the calling shard's blocking pool (queued at once, as Tornado's executor
+/// does) and resolves to its result.
 pub(super) fn run<F, R>(f: F) -> impl Future<Output = Result<R, ExecutorError>> + 'static
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let job = glommio::executor().spawn_blocking(move || catch_unwind(AssertUnwindSafe(f)));
+    let (reply, result) = oneshot::channel();
+    let job = Box::new(move || {
+        // The receiver may be gone (the awaiting future was dropped): nobody to tell.
+        let _ = reply.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    let queued = crate::context::with_current(|c| c.map(|c| c.pool.submit(job)));
+    let result = from_afar(result);
     async move {
-        job.await
-            .map_err(|panic| ExecutorError::from_panic(panic.as_ref()))
+        match result.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(panic)) => Err(ExecutorError::from_panic(panic.as_ref())),
+            // Dropped unrun: off the shards, or the shard stopped before a thread took it.
+            Err(oneshot::Canceled) => Err(ExecutorError {
+                message: match queued {
+                    Some(()) => "the shard stopped before the job ran".to_owned(),
+                    None => "there is no blocking pool off the shards".to_owned(),
+                },
+            }),
+        }
     }
 }

@@ -3,15 +3,13 @@
 //!
 //! # How a wake from another thread reaches a shard
 //! A shard's tasks are woken from its own thread, except by what finishes elsewhere: a
-//! [`run_in_executor`](IoLoop::run_in_executor) result comes back from a pool thread. That
-//! thread queues the result and rings glommio's notifier (an eventfd), which glommio only
-//! rings when the shard sleeps in glommio; then the shard wakes at once. A busy shard
-//! finds the result at its next glommio turn. An idle shard spends its first milliseconds
-//! waiting in its own ring instead (see the crate docs, "How an idle shard sleeps and
-//! wakes"), which the eventfd does not end: it sees the result at the next heartbeat, at
-//! most 1 ms later (`ring::HEARTBEAT`). `tests/ioloop.rs` measures the whole round trip of
-//! `run_in_executor(|| ())` on an idle shard.
+//! [`run_in_executor`](IoLoop::run_in_executor) result comes back from a pool thread, a
+//! `submit_to` answer or a bus message from another shard. Such a wake goes to the shard's
+//! mailbox (`mailbox`), which its ring empties at every turn; a shard asleep, in its ring
+//! or in glommio, is rung awake by the mailbox's eventfd. `tests/ioloop.rs` measures the
+//! whole round trip of `run_in_executor(|| ())` on an idle shard.
 
+mod blocking;
 mod deadline;
 mod executor;
 mod periodic;
@@ -30,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::handle::ServerHandle;
 use crate::launch::{panic_text, wait_exits, Launch};
 
+pub(crate) use blocking::BlockingPool;
 pub use deadline::{sleep, with_timeout, Deadline, TimeoutError};
 pub use executor::ExecutorError;
 pub use periodic::PeriodicCallback;
@@ -207,7 +206,7 @@ impl IoLoop {
     /// ```
     pub fn spawn_callback(&self, callback: impl Future<Output = ()> + 'static) {
         expect_shard("IoLoop::spawn_callback");
-        glommio::spawn_local(async move {
+        crate::task::spawn(async move {
             // glommio polls a task it spawns right away, inside `spawn_local`: yield first,
             // so the callback runs on a later turn, after its caller yields, as in Tornado.
             futures_lite::future::yield_now().await;
@@ -302,8 +301,8 @@ impl IoLoop {
     /// result without blocking the shard: other requests and callbacks on it go on meanwhile
     /// (Tornado's `run_in_executor(None, f)`). The pool has
     /// [`ServerConfig::blocking_threads`](crate::ServerConfig::blocking_threads) threads,
-    /// which may run on every CPU the process may use; `f` starts when the returned future
-    /// is first polled. Dropping the future does not stop `f`: it runs to its end and its
+    /// which may run on every CPU the process may use; `f` is queued at once, as Tornado
+    /// queues it. Dropping the future does not stop `f`: it runs to its end and its
     /// result is dropped.
     ///
     /// # Errors

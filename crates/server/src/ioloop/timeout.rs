@@ -58,7 +58,7 @@ impl Timeout {
             task: RefCell::new(None),
         });
         let waiting = inner.clone();
-        let task = glommio::spawn_local(async move {
+        let task = crate::task::spawn(async move {
             Timer::new(waiting.when.saturating_duration_since(Instant::now())).await;
             if waiting.state.get() != State::Pending {
                 return;

@@ -36,8 +36,8 @@ pub(crate) enum TrySendError {
 ///
 /// The queue is crossbeam's `ArrayQueue` (lock-free, bounded). The shard's inbox task
 /// leaves its waker in an `AtomicWaker` when the queue is empty; a sender wakes it after
-/// each push, which glommio turns into a wake of the sleeping shard (its notifier's
-/// eventfd). Senders waiting for room listen on an `Event`, which the inbox task notifies
+/// each push, and the wake reaches the shard through its mailbox (the task is wrapped in
+/// `afar::from_afar`), ringing it awake if it sleeps. Senders waiting for room listen on an `Event`, which the inbox task notifies
 /// only when `waiting` says somebody listens, so the common path takes no lock at all.
 pub(crate) struct Inbox {
     queue: ArrayQueue<Job>,
@@ -91,7 +91,8 @@ impl Inbox {
                 Err(TrySendError::Closed(job)) => return Err(job),
                 Err(TrySendError::Full(job)) => job,
             };
-            listener.await;
+            // The owning shard makes room from its thread: through our mailbox.
+            crate::afar::from_afar(listener).await;
             listener = self.room.listen();
         }
     }

@@ -90,7 +90,7 @@ impl Member {
     {
         let key = self.replies.borrow_mut().insert(Box::new(reply));
         let member = self.clone();
-        glommio::spawn_local(async move {
+        crate::task::spawn(async move {
             let outcome = match catch_unwind(AssertUnwindSafe(f)) {
                 Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
                 Err(panic) => Err(panic),

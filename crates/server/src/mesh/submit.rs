@@ -59,7 +59,8 @@ where
     if inbox.send(job).await.is_err() {
         return Err(MeshError::Stopped { shard });
     }
-    match outcome.await {
+    // The target shard answers from its thread: through our mailbox.
+    match crate::afar::from_afar(outcome).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(MeshError::Panicked { shard, message }),
         // The target dropped the reply channel unanswered: it stopped.
