@@ -262,6 +262,8 @@ impl<'a, S: Service> Busy<'a, S> {
     /// the shard keeps serving.
     async fn call(&mut self, req: Request) {
         let ctx = req.context();
+        // What follows the request is the upgrade's if it upgrades the connection.
+        self.conn.lend_rbuf(std::mem::take(&mut self.rbuf));
         let responder = Responder::new(self.conn.clone(), self.state.clone(), ctx);
         let io = &self.conn.io;
         let outcome = {
@@ -300,6 +302,8 @@ impl<'a, S: Service> Busy<'a, S> {
         // A responder moved out of `call` (into a spawned task) answers later: nothing
         // else happens on this connection until it has.
         self.conn.until_answered().await;
+        // Taken by an upgrade, which turned keep-alive off: the connection closes.
+        self.rbuf = self.conn.take_rbuf().unwrap_or_default();
     }
 
     /// Runs the service for a request whose body it reads as it arrives: the read buffer

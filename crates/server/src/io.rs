@@ -37,6 +37,9 @@ pub(crate) struct Conn {
     /// The client waits for `100 Continue` before it sends the streamed body; cancelled
     /// once the answer starts.
     continue_owed: Cell<bool>,
+    /// The connection's read buffer while its current request is answered: what the
+    /// client sent after the request, taken by [`Responder::upgrade`](crate::Responder::upgrade).
+    lent: Cell<Option<BytesMut>>,
 }
 
 impl Conn {
@@ -49,7 +52,19 @@ impl Conn {
             body: Cell::new(None),
             unread_body: Cell::new(false),
             continue_owed: Cell::new(false),
+            lent: Cell::new(None),
         }
+    }
+
+    /// Lends the read buffer to the request about to be answered.
+    pub fn lend_rbuf(&self, rbuf: BytesMut) {
+        self.lent.set(Some(rbuf));
+    }
+
+    /// The lent read buffer: back to the connection after the answer (`None` if the
+    /// request upgraded the connection and took it), or to the upgrade.
+    pub fn take_rbuf(&self) -> Option<BytesMut> {
+        self.lent.take()
     }
 
     /// The current request's body will be read by its handler: `body` waits for

@@ -61,6 +61,8 @@
 //! - `shard`: one shard's executor, accept loops and drain.
 //! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
 //!   busy session: read, decode, call, one send per batch).
+//! - `upgraded`: [`Upgraded`], a connection handed over by [`Responder::upgrade`] after
+//!   `101 Switching Protocols` (WebSocket's way in).
 //! - `responder`: [`Responder`], a whole response or a streamed one; `io`: the socket side;
 //!   `body`: [`RequestBody`], a request body its handler reads as it arrives.
 //! - `ring`: the shard's own io_uring beside glommio's (one enter per loop turn), with
@@ -114,6 +116,7 @@ mod shard;
 mod sock;
 mod state;
 mod task;
+mod upgraded;
 mod uring;
 
 pub use body::{BodyError, RequestBody};
@@ -131,3 +134,4 @@ pub use responder::Responder;
 pub use server::HttpServer;
 pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};
 pub use typhoon_http1 as http1;
+pub use upgraded::Upgraded;

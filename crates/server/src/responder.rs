@@ -14,6 +14,7 @@ use crate::body::RequestBody;
 use crate::io::Conn;
 use crate::service::{ConnInfo, Response};
 use crate::state::ShardState;
+use crate::upgraded::Upgraded;
 
 /// Where the answer to one request goes. Dropping it without answering sends a 500;
 /// dropping it mid-stream ends the body properly (or, during a panic, closes the
@@ -195,6 +196,47 @@ impl Responder {
             encode_response(&mut io.wbuf, &ctx, status, reason, headers, body, &preamble);
         drop((io, preamble));
         self.done();
+    }
+
+    /// Answers `101 Switching Protocols` with `headers` and hands the connection over:
+    /// the returned [`Upgraded`] reads and writes raw bytes, starting with what the client
+    /// sent after the request. The connection serves no more HTTP; it closes when the
+    /// `Upgraded` is dropped. The caller checks the request first (WebSocket's handshake,
+    /// say): this sends whatever `headers` it is given.
+    ///
+    /// # Errors
+    ///
+    /// A response was already started, or the client went away before the 101 was
+    /// written.
+    // The borrow is held across the flush on purpose: see `ConnIo`.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub async fn upgrade<H>(mut self, headers: H) -> io::Result<Upgraded>
+    where
+        H: IntoIterator,
+        H::Item: HeaderField,
+    {
+        if self.stage != Stage::Fresh {
+            return Err(io::Error::other("upgrade() after a response was started"));
+        }
+        self.conn.answer_started();
+        let mut io = self.conn.io.borrow_mut();
+        let preamble = self.state.preamble.borrow();
+        encode_response(&mut io.wbuf, &self.ctx, 101, "", headers, b"", &preamble);
+        drop(preamble);
+        // Whatever happens next, this connection speaks HTTP no more.
+        io.keep_alive = false;
+        let reader = io.sock.reader();
+        let written = io.flush().await;
+        drop(io);
+        // The `Upgraded` owes the answer from here on: the connection waits until it is
+        // dropped.
+        self.stage = Stage::Done;
+        let upgraded = Upgraded::new(
+            self.conn.clone(),
+            reader,
+            self.conn.take_rbuf().unwrap_or_default(),
+        );
+        written.map(|()| upgraded)
     }
 
     /// Sends the head of a response whose body follows in [`write`](Self::write) calls:

@@ -1,0 +1,143 @@
+//! [`Upgraded`]: a connection handed over after `101 Switching Protocols`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use crate::io::Conn;
+use crate::service::ConnInfo;
+use crate::sock::SockReader;
+
+/// A connection after [`Responder::upgrade`](crate::Responder::upgrade): raw bytes both
+/// ways, on the shard and in the task that upgraded it. What the client sent after the
+/// request's head (a client may send its first frames without waiting for the 101) is
+/// read first.
+///
+/// The connection serves no more HTTP: when the `Upgraded` is dropped, the connection
+/// half-closes, drains what the client still sends for a moment, and closes.
+///
+/// # Examples
+///
+/// An echo protocol behind `Upgrade: echo`:
+///
+/// ```
+/// use std::time::Duration;
+/// use bytes::BytesMut;
+/// use typhoon_http1::Request;
+/// use typhoon_server::{Responder, Service};
+///
+/// struct Echo;
+/// impl Service for Echo {
+///     async fn call(&self, _req: Request, out: Responder) {
+///         let Ok(mut conn) = out.upgrade([("Upgrade", "echo"), ("Connection", "Upgrade")]).await else {
+///             return; // the client went away
+///         };
+///         let mut buf = BytesMut::new();
+///         loop {
+///             let deadline = conn.now() + Duration::from_secs(60);
+///             match conn.read_before(&mut buf, deadline).await {
+///                 Ok(Some(n)) if n > 0 => {
+///                     if conn.write_all(&buf).await.is_err() {
+///                         return;
+///                     }
+///                     buf.clear();
+///                 }
+///                 _ => return, // closed, failed or idle for a minute
+///             }
+///         }
+///     }
+/// }
+/// ```
+pub struct Upgraded {
+    conn: Rc<Conn>,
+    reader: SockReader,
+    /// Bytes received with or after the request's head, not yet handed out.
+    early: RefCell<BytesMut>,
+}
+
+impl Upgraded {
+    pub(crate) fn new(conn: Rc<Conn>, reader: SockReader, early: BytesMut) -> Self {
+        Self {
+            conn,
+            reader,
+            early: RefCell::new(early),
+        }
+    }
+
+    /// The connection's addresses and shard.
+    pub fn info(&self) -> &ConnInfo {
+        &self.conn.info
+    }
+
+    /// The shard's clock at the start of its current turn (free to call).
+    pub fn now(&self) -> Instant {
+        self.reader.now()
+    }
+
+    /// Appends what the client sent to `buf`, waiting for some until `deadline`.
+    /// `Ok(Some(0))`: the client closed its side; `Ok(None)`: the deadline passed first.
+    /// Cancel-safe: dropping the future loses no bytes.
+    ///
+    /// # Errors
+    ///
+    /// The connection failed (reset) or is closed.
+    pub async fn read_before(
+        &mut self,
+        buf: &mut BytesMut,
+        deadline: Instant,
+    ) -> io::Result<Option<usize>> {
+        let early = std::mem::take(&mut *self.early.borrow_mut());
+        if !early.is_empty() {
+            buf.extend_from_slice(&early);
+            return Ok(Some(early.len()));
+        }
+        if !self.reader.readable_before(deadline).await? {
+            return Ok(None);
+        }
+        self.reader.read_ready(buf).map(Some)
+    }
+
+    /// Writes `data` to the client, waiting while it does not read (up to the server's
+    /// write timeout).
+    ///
+    /// # Errors
+    ///
+    /// The client closed the connection or stopped reading for the write timeout.
+    // The borrow is held across the write on purpose: the connection's driver waits for
+    // the upgraded session and touches nothing meanwhile (see `ConnIo`), and `&mut self`
+    // keeps this session's own writes one at a time.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut io = self.conn.io.borrow_mut();
+        io.wbuf.extend_from_slice(data);
+        io.flush().await
+    }
+
+    /// Resolves when the client goes away, for a session that is not reading (a reader
+    /// learns it from [`read_before`](Self::read_before)).
+    pub fn closed(&self) -> impl Future<Output = ()> + 'static {
+        let watch = self
+            .conn
+            .io
+            .try_borrow()
+            .ok()
+            .map(|io| io.sock.watch_close());
+        async move {
+            match watch {
+                Some(watch) => watch.closed().await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+}
+
+impl Drop for Upgraded {
+    fn drop(&mut self) {
+        // The session is over: the connection's driver closes it.
+        self.conn.answered();
+    }
+}
