@@ -233,6 +233,7 @@ impl Responder {
         self.stage = Stage::Done;
         let upgraded = Upgraded::new(
             self.conn.clone(),
+            self.state.clone(),
             reader,
             self.conn.take_rbuf().unwrap_or_default(),
         );

@@ -31,6 +31,9 @@ pub(crate) struct ShardState {
     /// at their deadlines.
     conns: RefCell<Slab<Rc<SockState>>>,
     drained: Cell<Option<Waker>>,
+    /// Told when the shard begins to stop: upgraded sessions (WebSockets) listen, to
+    /// close properly before the shutdown deadline.
+    stop: event_listener::Event,
 }
 
 impl ShardState {
@@ -45,6 +48,22 @@ impl ShardState {
             stopping: Cell::new(false),
             conns: RefCell::new(Slab::new()),
             drained: Cell::new(None),
+            stop: event_listener::Event::new(),
+        }
+    }
+
+    /// Resolves once the shard has begun to stop.
+    pub async fn until_stopping(&self) {
+        loop {
+            if self.stopping() {
+                return;
+            }
+            let listener = self.stop.listen();
+            // Listening before looking again: a stop between the two is not missed.
+            if self.stopping() {
+                return;
+            }
+            listener.await;
         }
     }
 
@@ -74,6 +93,7 @@ impl ShardState {
     /// Busy connections finish their request and close after the response.
     pub fn begin_stop(&self) {
         self.stopping.set(true);
+        self.stop.notify(usize::MAX);
         for (_, sock) in self.conns.borrow().iter() {
             if sock.idle() {
                 // SAFETY: the fd belongs to a live connection: sockets are unregistered

@@ -11,6 +11,7 @@ use bytes::BytesMut;
 use crate::io::Conn;
 use crate::service::ConnInfo;
 use crate::sock::SockReader;
+use crate::state::ShardState;
 
 /// A connection after [`Responder::upgrade`](crate::Responder::upgrade): raw bytes both
 /// ways, on the shard and in the task that upgraded it. What the client sent after the
@@ -54,15 +55,22 @@ use crate::sock::SockReader;
 /// ```
 pub struct Upgraded {
     conn: Rc<Conn>,
+    state: Rc<ShardState>,
     reader: SockReader,
     /// Bytes received with or after the request's head, not yet handed out.
     early: RefCell<BytesMut>,
 }
 
 impl Upgraded {
-    pub(crate) fn new(conn: Rc<Conn>, reader: SockReader, early: BytesMut) -> Self {
+    pub(crate) fn new(
+        conn: Rc<Conn>,
+        state: Rc<ShardState>,
+        reader: SockReader,
+        early: BytesMut,
+    ) -> Self {
         Self {
             conn,
+            state,
             reader,
             early: RefCell::new(early),
         }
@@ -115,6 +123,14 @@ impl Upgraded {
         let mut io = self.conn.io.borrow_mut();
         io.wbuf.extend_from_slice(data);
         io.flush().await
+    }
+
+    /// Resolves once the server begins to stop (`stop()`, SIGTERM): the session should
+    /// say goodbye in its protocol (WebSocket's close 1001) and end, before the server's
+    /// shutdown timeout closes the connection under it.
+    pub fn stopping(&self) -> impl Future<Output = ()> + 'static {
+        let state = self.state.clone();
+        async move { state.until_stopping().await }
     }
 
     /// Resolves when the client goes away, for a session that is not reading (a reader

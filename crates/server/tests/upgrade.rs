@@ -30,9 +30,23 @@ impl Service for Echo {
             return;
         };
         let mut buf = BytesMut::new();
+        let stopping = conn.stopping();
+        let mut stopping = std::pin::pin!(stopping);
         loop {
             let deadline = conn.now() + Duration::from_secs(10);
-            match conn.read_before(&mut buf, deadline).await {
+            let read = futures_lite::future::or(
+                async { Some(conn.read_before(&mut buf, deadline).await) },
+                async {
+                    stopping.as_mut().await;
+                    None
+                },
+            )
+            .await;
+            let Some(read) = read else {
+                let _ = conn.write_all(b"bye").await;
+                return;
+            };
+            match read {
                 Ok(Some(n)) if n > 0 => {
                     if conn.write_all(&buf).await.is_err() {
                         return;
@@ -116,6 +130,32 @@ fn an_upgraded_connection_carries_raw_bytes_both_ways_from_the_first_byte() {
     reader.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(reader.response().unwrap().body, b"plain");
     server.stop().unwrap();
+}
+
+#[test]
+fn a_stopping_server_lets_an_upgraded_session_say_goodbye() {
+    let server = start();
+    let mut session = connect(&server);
+    session
+        .write_all(
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhi",
+        )
+        .unwrap();
+    let mut got = Vec::new();
+    while !got.ends_with(b"hi") {
+        got.extend(read_exactly(&mut session, 1));
+    }
+    let started = std::time::Instant::now();
+    server.stop().unwrap();
+    let mut rest = Vec::new();
+    session.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"bye");
+    // Well before the shutdown timeout would have cut it.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
