@@ -134,4 +134,4 @@ pub use responder::Responder;
 pub use server::HttpServer;
 pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};
 pub use typhoon_http1 as http1;
-pub use upgraded::Upgraded;
+pub use upgraded::{Upgraded, UpgradedReader, UpgradedWriter};

@@ -1,6 +1,5 @@
 //! [`Upgraded`]: a connection handed over after `101 Switching Protocols`.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
@@ -54,11 +53,8 @@ use crate::state::ShardState;
 /// }
 /// ```
 pub struct Upgraded {
-    conn: Rc<Conn>,
-    state: Rc<ShardState>,
-    reader: SockReader,
-    /// Bytes received with or after the request's head, not yet handed out.
-    early: RefCell<BytesMut>,
+    reader: UpgradedReader,
+    writer: UpgradedWriter,
 }
 
 impl Upgraded {
@@ -68,19 +64,76 @@ impl Upgraded {
         reader: SockReader,
         early: BytesMut,
     ) -> Self {
+        let session = Rc::new(Session(conn));
         Self {
-            conn,
-            state,
-            reader,
-            early: RefCell::new(early),
+            reader: UpgradedReader {
+                reader,
+                early,
+                _session: session.clone(),
+            },
+            writer: UpgradedWriter { session, state },
         }
     }
 
     /// The connection's addresses and shard.
     pub fn info(&self) -> &ConnInfo {
-        &self.conn.info
+        self.writer.info()
     }
 
+    /// The shard's clock at the start of its current turn (free to call).
+    pub fn now(&self) -> Instant {
+        self.reader.now()
+    }
+
+    /// See [`UpgradedReader::read_before`].
+    ///
+    /// # Errors
+    ///
+    /// The connection failed (reset) or is closed.
+    pub async fn read_before(
+        &mut self,
+        buf: &mut BytesMut,
+        deadline: Instant,
+    ) -> io::Result<Option<usize>> {
+        self.reader.read_before(buf, deadline).await
+    }
+
+    /// See [`UpgradedWriter::write_all`].
+    ///
+    /// # Errors
+    ///
+    /// The client closed the connection or stopped reading for the write timeout.
+    pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.writer.write_all(data).await
+    }
+
+    /// See [`UpgradedWriter::stopping`].
+    pub fn stopping(&self) -> impl Future<Output = ()> + 'static {
+        self.writer.stopping()
+    }
+
+    /// See [`UpgradedWriter::closed`].
+    pub fn closed(&self) -> impl Future<Output = ()> + 'static {
+        self.writer.closed()
+    }
+
+    /// Splits the session so that one task may read while others write (a WebSocket's
+    /// reader and the tasks that send it messages). The connection closes once both
+    /// halves are dropped.
+    pub fn into_split(self) -> (UpgradedReader, UpgradedWriter) {
+        (self.reader, self.writer)
+    }
+}
+
+/// The reading half of an [`Upgraded`] connection.
+pub struct UpgradedReader {
+    reader: SockReader,
+    /// Bytes received with or after the request's head, not yet handed out.
+    early: BytesMut,
+    _session: Rc<Session>,
+}
+
+impl UpgradedReader {
     /// The shard's clock at the start of its current turn (free to call).
     pub fn now(&self) -> Instant {
         self.reader.now()
@@ -98,8 +151,8 @@ impl Upgraded {
         buf: &mut BytesMut,
         deadline: Instant,
     ) -> io::Result<Option<usize>> {
-        let early = std::mem::take(&mut *self.early.borrow_mut());
-        if !early.is_empty() {
+        if !self.early.is_empty() {
+            let early = std::mem::take(&mut self.early);
             buf.extend_from_slice(&early);
             return Ok(Some(early.len()));
         }
@@ -107,6 +160,19 @@ impl Upgraded {
             return Ok(None);
         }
         self.reader.read_ready(buf).map(Some)
+    }
+}
+
+/// The writing half of an [`Upgraded`] connection.
+pub struct UpgradedWriter {
+    session: Rc<Session>,
+    state: Rc<ShardState>,
+}
+
+impl UpgradedWriter {
+    /// The connection's addresses and shard.
+    pub fn info(&self) -> &ConnInfo {
+        &self.session.0.info
     }
 
     /// Writes `data` to the client, waiting while it does not read (up to the server's
@@ -116,11 +182,11 @@ impl Upgraded {
     ///
     /// The client closed the connection or stopped reading for the write timeout.
     // The borrow is held across the write on purpose: the connection's driver waits for
-    // the upgraded session and touches nothing meanwhile (see `ConnIo`), and `&mut self`
-    // keeps this session's own writes one at a time.
+    // the session and touches nothing meanwhile (see `ConnIo`), the reading half reads
+    // without it, and `&mut self` keeps this half's writes one at a time.
     #[allow(clippy::await_holding_refcell_ref)]
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        let mut io = self.conn.io.borrow_mut();
+        let mut io = self.session.0.io.borrow_mut();
         io.wbuf.extend_from_slice(data);
         io.flush().await
     }
@@ -134,10 +200,11 @@ impl Upgraded {
     }
 
     /// Resolves when the client goes away, for a session that is not reading (a reader
-    /// learns it from [`read_before`](Self::read_before)).
+    /// learns it from [`UpgradedReader::read_before`]).
     pub fn closed(&self) -> impl Future<Output = ()> + 'static {
         let watch = self
-            .conn
+            .session
+            .0
             .io
             .try_borrow()
             .ok()
@@ -151,9 +218,12 @@ impl Upgraded {
     }
 }
 
-impl Drop for Upgraded {
+/// The upgraded session, alive while either half is: the connection waits for it.
+struct Session(Rc<Conn>);
+
+impl Drop for Session {
     fn drop(&mut self) {
         // The session is over: the connection's driver closes it.
-        self.conn.answered();
+        self.0.answered();
     }
 }
