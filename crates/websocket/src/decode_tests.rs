@@ -486,3 +486,51 @@ fn encoder_refusals_and_close() {
     assert_eq!(reason.len(), 122);
     assert!(long.starts_with(reason.as_str()));
 }
+
+#[test]
+fn client_role_stream_at_every_split_point() {
+    let n = Negotiated {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 10,
+        client_max_window_bits: 15,
+    };
+    let mut enc = Encoder::new(Role::Server)
+        .with_deflater(Some(n.deflater(Role::Server, 6)))
+        .with_fragment_size(Some(7));
+    let want = vec![
+        Message::Text("server says hello, server says hello".into()),
+        Message::Ping(b"are you there".to_vec()),
+        Message::Binary(vec![9; 200]),
+        Message::Text(String::new()),
+        Message::Close(Some((1001, "going away".into()))),
+    ];
+    let mut wire = Vec::new();
+    for m in &want {
+        enc.encode(m, &mut wire).unwrap();
+    }
+    let fresh = || Decoder::new(Role::Client).with_inflater(Some(n.inflater(Role::Client)));
+    for cut in 0..=wire.len() {
+        let (a, b) = wire.split_at(cut);
+        assert_eq!(feed(&mut fresh(), &[a, b]).unwrap(), want, "split at {cut}");
+    }
+    let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+    assert_eq!(feed(&mut fresh(), &bytes).unwrap(), want);
+}
+
+#[test]
+fn oversized_length_fails_on_its_last_header_byte() {
+    let mut gib = vec![0x82, 0xFF];
+    gib.extend((1u64 << 30).to_be_bytes());
+    gib.extend(KEY);
+    let mut dec = server();
+    for (i, b) in gib.iter().enumerate() {
+        let r = dec.decode(std::slice::from_ref(b));
+        if i + 1 < gib.len() {
+            assert_eq!(r, Ok((1, None)));
+        } else {
+            assert_eq!(r, Err(DecodeError::MessageTooBig));
+        }
+    }
+    assert_eq!(dec.data.capacity(), 0);
+}
