@@ -20,6 +20,7 @@ const CONTENT_LENGTH_ZERO: &[u8] = b"Content-Length: 0\r\n";
 const TRANSFER_ENCODING_CHUNKED: &[u8] = b"Transfer-Encoding: chunked\r\n";
 const CONNECTION_CLOSE: &[u8] = b"Connection: close\r\n";
 const CONNECTION_KEEP_ALIVE: &[u8] = b"Connection: keep-alive\r\n";
+const CONNECTION_UPGRADE: &[u8] = b"Connection: Upgrade\r\n";
 const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 /// How the caller must write the body after [`encode_head`].
@@ -262,7 +263,11 @@ where
         keep_alive = false;
         (BodyMode::CloseDelimited, b"", None)
     };
-    let connection: &[u8] = if !keep_alive && (ctx.version == Version::Http11 || ctx.keep_alive) {
+    // A 101 switches protocols (RFC 9110 §7.8): its `Connection` names the upgrade,
+    // whatever keep-alive would have said.
+    let connection: &[u8] = if status == 101 {
+        CONNECTION_UPGRADE
+    } else if !keep_alive && (ctx.version == Version::Http11 || ctx.keep_alive) {
         CONNECTION_CLOSE
     } else if keep_alive && ctx.version == Version::Http10 {
         // HTTP/1.0 closes by default; persisting must be said (RFC 9112 §9.3, row C3).

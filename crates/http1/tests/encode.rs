@@ -150,10 +150,15 @@ fn bodyless_statuses() {
             &[("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
             b"hello",
         );
+        let connection = if status == 101 {
+            "Connection: Upgrade\r\n"
+        } else {
+            ""
+        };
         assert_eq!(
             out,
             format!(
-                "HTTP/1.1 {status} {}\r\n{DEFAULTS}\r\n",
+                "HTTP/1.1 {status} {}\r\n{DEFAULTS}{connection}\r\n",
                 reason_phrase(status)
             )
         );
@@ -373,4 +378,28 @@ fn error_responses() {
             format!("HTTP/1.1 {line}\r\n{DEFAULTS}Content-Length: 0\r\nConnection: close\r\n\r\n")
         );
     }
+}
+
+#[test]
+fn a_101_names_the_upgrade_in_its_connection_header_and_has_no_framing() {
+    let headers = [
+        ("Upgrade", "websocket"),
+        ("Connection", "keep-alive, Upgrade"),
+    ];
+    let (out, _) = response(&GET11, 101, &headers, b"");
+    assert_eq!(
+        out,
+        format!("HTTP/1.1 101 Switching Protocols\r\n{DEFAULTS}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+    );
+    // An HTTP/1.0 client without keep-alive still reads the upgrade, not a close.
+    let (out, _) = response(
+        &ctx(Method::Get, Version::Http10, false),
+        101,
+        &headers,
+        b"",
+    );
+    assert!(
+        out.ends_with("Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+        "{out}"
+    );
 }

@@ -29,6 +29,7 @@
 //! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
 //! - [`ioloop`] — `IoLoop`, `PeriodicCallback`, `Timeout`, `sleep`, `with_timeout`.
 //! - [`locks`], [`queues`] — Tornado's `Lock`, `Event`, `Condition`, `Semaphore`, `Queue`, …
+//! - [`websocket`] — `WebSocketHandler`, `WebSocketRoute`, `WebSocket`.
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
@@ -47,6 +48,12 @@ pub mod httpserver {
         allowed_cpus, BodyError, ConnInfo, Factory, HttpServer, MakeService, RequestBody,
         Responder, Response, RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
     };
+}
+
+/// Tornado's `tornado.websocket`: `WebSocketHandler`, served at a route by
+/// `WebSocketRoute`.
+pub mod websocket {
+    pub use typhoon_web::websocket::*;
 }
 
 /// Tornado's `tornado.options`.

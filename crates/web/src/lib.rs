@@ -31,6 +31,7 @@
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`.
+//! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
 
 mod app;
 pub mod arguments;
@@ -43,6 +44,7 @@ mod lifecycle;
 mod route;
 mod settings;
 mod spares;
+pub mod websocket;
 mod xheaders;
 
 pub use app::{AppService, Application};

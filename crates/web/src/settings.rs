@@ -1,6 +1,7 @@
 //! Application settings (Tornado's `Application(**settings)`), the ones this layer reads.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use crate::arguments::BodyLimits;
 use crate::cookies::Secret;
@@ -29,6 +30,15 @@ pub struct Settings {
     pub compute_etag: bool,
     /// Multipart limits (parts, part header size).
     pub body_limits: BodyLimits,
+    /// The largest WebSocket message accepted, after decompression (Tornado's
+    /// `websocket_max_message_size`, 10 MiB); a larger one closes the WebSocket with 1009.
+    pub websocket_max_message_size: usize,
+    /// Ping every open WebSocket this often (Tornado's `websocket_ping_interval`; off by
+    /// default).
+    pub websocket_ping_interval: Option<Duration>,
+    /// Close a WebSocket whose ping has gone unanswered this long (Tornado's
+    /// `websocket_ping_timeout`; by default three intervals, at least 30 s).
+    pub websocket_ping_timeout: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -39,6 +49,9 @@ impl Default for Settings {
             trusted_downstream: Vec::new(),
             compute_etag: true,
             body_limits: BodyLimits::default(),
+            websocket_max_message_size: 10 << 20,
+            websocket_ping_interval: None,
+            websocket_ping_timeout: None,
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct Handler {
     /// `redirect` or `finish_later` asked to end; the lifecycle sends it.
     finish_requested: bool,
     peer_closed: bool,
+    /// The connection was upgraded (a WebSocket): the request was logged then.
+    upgraded: bool,
 }
 
 impl std::fmt::Debug for Handler {
@@ -114,6 +116,7 @@ impl Handler {
             finished: false,
             finish_requested: false,
             peer_closed: false,
+            upgraded: false,
         }
     }
 
@@ -213,6 +216,30 @@ impl Handler {
         self.extras.as_deref_mut()?.request_body.take()
     }
 
+    /// Answers `101 Switching Protocols` with `headers` and hands the connection over (the
+    /// WebSocket handshake). The request is logged now, as Tornado logs it, not when the
+    /// session ends.
+    pub(crate) async fn upgrade(
+        &mut self,
+        headers: Vec<(&'static str, String)>,
+    ) -> std::io::Result<typhoon_server::Upgraded> {
+        let out = self
+            .out
+            .take()
+            .ok_or_else(|| std::io::Error::other("upgrade() after the response was sent"))?;
+        self.status = 101;
+        self.finished = true;
+        let upgraded = out
+            .upgrade(headers.iter().map(|(name, value)| (*name, value.as_str())))
+            .await;
+        if upgraded.is_err() {
+            self.peer_closed = true;
+        }
+        self.log_now();
+        self.upgraded = true;
+        upgraded
+    }
+
     /// The client went away: `on_connection_close` runs after the verb.
     pub(crate) fn set_peer_closed(&mut self) {
         self.peer_closed = true;
@@ -232,6 +259,14 @@ impl Handler {
     // Inlined, so that with the access log off (as under load) only the level check runs.
     #[inline]
     pub(crate) fn log_request(&self) {
+        if self.upgraded {
+            return;
+        }
+        self.log_now();
+    }
+
+    /// Writes the access log line now.
+    fn log_now(&self) {
         let level = match self.status {
             0..=399 => log::Level::Info,
             400..=499 => log::Level::Warn,

@@ -1,0 +1,421 @@
+//! `tornado.websocket` through the facade: the handshake and its refusals, echo of text
+//! and binary, pings, both closing handshakes, protocol errors answered with their close
+//! codes while the shard keeps serving, permessage-deflate, subprotocols, and close 1001
+//! when the server stops. The client here is a plain blocking socket speaking the codec.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use typhoon::testing::TestServer;
+use typhoon::web::{url, Application, Handler, Result, Settings};
+use typhoon::websocket::{DeflateConfig, WebSocket, WebSocketHandler, WebSocketRoute, WsMessage};
+use typhoon_websocket::deflate::{accept_response, offer};
+use typhoon_websocket::{check_response, client_key, Decoder, Encoder, Message, Role};
+
+/// What the handlers saw, in order.
+type Events = Arc<Mutex<Vec<String>>>;
+
+struct Echo {
+    events: Events,
+    compress: bool,
+}
+
+impl WebSocketHandler for Echo {
+    fn get_compression_options(&self) -> Option<DeflateConfig> {
+        self.compress.then(DeflateConfig::default)
+    }
+
+    fn select_subprotocol(&mut self, offered: &[String]) -> Option<String> {
+        offered.iter().find(|p| *p == "chat").cloned()
+    }
+
+    async fn open(&mut self, _ws: &WebSocket, h: &Handler) -> Result {
+        self.events
+            .lock()
+            .unwrap()
+            .push(format!("open {:?}", h.path_args()));
+        Ok(())
+    }
+
+    async fn on_message(&mut self, ws: &WebSocket, message: WsMessage) -> Result {
+        match message {
+            WsMessage::Text(text) if text == "close" => ws.close(Some(4000), "asked to").await,
+            WsMessage::Text(text) => {
+                let _ = ws.write_message(format!("You said: {text}")).await;
+            }
+            WsMessage::Binary(data) => {
+                let _ = ws.write_message(data).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_ping(&mut self, _ws: &WebSocket, data: &[u8]) {
+        self.events.lock().unwrap().push(format!("ping {data:?}"));
+    }
+
+    fn on_close(&mut self, ws: &WebSocket) {
+        self.events.lock().unwrap().push(format!(
+            "close {:?} {:?}",
+            ws.close_code(),
+            ws.close_reason()
+        ));
+    }
+}
+
+fn server(compress: bool, settings: Settings) -> (TestServer, Events) {
+    let events = Events::default();
+    let seen = events.clone();
+    let app = Application::new(vec![url(r"/ws/(\w+)", move || {
+        WebSocketRoute(Echo {
+            events: seen.clone(),
+            compress,
+        })
+    })])
+    .with_settings(settings);
+    (TestServer::start(app), events)
+}
+
+/// A blocking WebSocket client: the handshake, then frames through the codec.
+struct Client {
+    stream: TcpStream,
+    encoder: Encoder,
+    decoder: Decoder,
+    buf: Vec<u8>,
+    response_head: String,
+}
+
+impl Client {
+    fn connect(server: &TestServer, path: &str, extra: &str) -> Client {
+        Self::try_connect(server, path, extra).unwrap_or_else(|head| panic!("refused: {head}"))
+    }
+
+    /// Connects; `Err` with the response head when the server does not answer 101.
+    fn try_connect(
+        server: &TestServer,
+        path: &str,
+        extra: &str,
+    ) -> std::result::Result<Client, String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let key = client_key(*b"0123456789abcdef");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
+            server.port()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            if stream.read(&mut byte).unwrap() == 0 {
+                break;
+            }
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let headers: Vec<(&str, &[u8])> = head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(": "))
+            .map(|(n, v)| (n, v.as_bytes()))
+            .collect();
+        if status != 101 {
+            return Err(head);
+        }
+        let accepted = check_response(status, headers.clone(), &key)
+            .unwrap_or_else(|e| panic!("{e:?}: {head}"));
+        let mut encoder = Encoder::new(Role::Client);
+        let mut decoder = Decoder::new(Role::Client);
+        if let Some(ext) = accepted.extensions.first() {
+            let negotiated = accept_response(ext, &DeflateConfig::default()).unwrap();
+            encoder = encoder.with_deflater(Some(negotiated.deflater(Role::Client, 6)));
+            decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Client)));
+        }
+        Ok(Client {
+            stream,
+            encoder,
+            decoder,
+            buf: Vec::new(),
+            response_head: head,
+        })
+    }
+
+    fn send(&mut self, message: &Message) {
+        let mut frame = Vec::new();
+        self.encoder.encode(message, &mut frame).unwrap();
+        self.stream.write_all(&frame).unwrap();
+    }
+
+    /// The next message, or `None` when the server closed the connection.
+    fn recv(&mut self) -> Option<Message> {
+        loop {
+            if let Some(message) = self.decoder.decode_vec(&mut self.buf).unwrap() {
+                return Some(message);
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Reads to the end of the connection.
+    fn closed(&mut self) -> bool {
+        let mut rest = Vec::new();
+        self.stream.read_to_end(&mut rest).is_ok() && rest.is_empty()
+    }
+}
+
+#[test]
+fn text_binary_and_ping_are_echoed_and_a_client_close_is_answered() {
+    let (server, events) = server(false, Settings::default());
+    let mut client = Client::connect(&server, "/ws/room1", "");
+    assert!(!client.response_head.contains("Sec-WebSocket-Extensions"));
+    client.send(&Message::Text("hi".into()));
+    assert_eq!(client.recv(), Some(Message::Text("You said: hi".into())));
+    client.send(&Message::Binary(vec![0, 1, 2, 255]));
+    assert_eq!(client.recv(), Some(Message::Binary(vec![0, 1, 2, 255])));
+    client.send(&Message::Ping(b"are you there".to_vec()));
+    assert_eq!(
+        client.recv(),
+        Some(Message::Pong(b"are you there".to_vec()))
+    );
+    let big = "x".repeat(1 << 20);
+    client.send(&Message::Text(big.clone()));
+    assert_eq!(
+        client.recv(),
+        Some(Message::Text(format!("You said: {big}")))
+    );
+    client.send(&Message::Close(Some((1000, "bye".into()))));
+    assert_eq!(
+        client.recv(),
+        Some(Message::Close(Some((1000, String::new()))))
+    );
+    assert!(client.closed());
+    drop(client);
+    server.stop();
+    let events = events.lock().unwrap().clone();
+    assert_eq!(
+        events,
+        [
+            "open [\"room1\"]".to_owned(),
+            "ping [97, 114, 101, 32, 121, 111, 117, 32, 116, 104, 101, 114, 101]".to_owned(),
+            "close Some(1000) Some(\"bye\")".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn the_server_closes_with_the_code_its_handler_gives() {
+    let (server, events) = server(false, Settings::default());
+    let mut client = Client::connect(&server, "/ws/a", "");
+    client.send(&Message::Text("close".into()));
+    assert_eq!(
+        client.recv(),
+        Some(Message::Close(Some((4000, "asked to".into()))))
+    );
+    client.send(&Message::Close(Some((4000, String::new()))));
+    assert!(client.closed());
+    drop(client);
+    server.stop();
+    assert!(events
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .starts_with("close Some(4000)"));
+}
+
+#[test]
+fn bad_handshakes_get_tornados_answers() {
+    let (server, _) = server(false, Settings::default());
+    let plain = server.fetch("/ws/a");
+    assert_eq!(plain.status, 400);
+    assert_eq!(plain.text(), "Can \"Upgrade\" only to \"WebSocket\".");
+    let old = server
+        .request("GET", "/ws/a")
+        .header("Upgrade", "websocket")
+        .header("Connection", "Upgrade")
+        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("Sec-WebSocket-Version", "8")
+        .send();
+    assert_eq!(old.status, 426);
+    assert_eq!(old.header("Sec-WebSocket-Version"), Some("13"));
+    assert_eq!(server.request("POST", "/ws/a").send().status, 405);
+    let foreign = Client::try_connect(&server, "/ws/a", "Origin: http://evil.example\r\n");
+    assert!(foreign.err().unwrap().starts_with("HTTP/1.1 403"));
+    let own = format!("Origin: http://127.0.0.1:{}\r\n", server.port());
+    drop(Client::connect(&server, "/ws/a", &own));
+    server.stop();
+}
+
+/// Sends raw bytes on a fresh WebSocket and returns the close code the server answers.
+fn close_code_for(server: &TestServer, bytes: &[u8]) -> Option<u16> {
+    let mut client = Client::connect(server, "/ws/a", "");
+    client.stream.write_all(bytes).unwrap();
+    match client.recv() {
+        Some(Message::Close(Some((code, _)))) => Some(code),
+        other => panic!("expected a close, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_frames_get_their_close_codes_and_the_shard_keeps_serving() {
+    let settings = Settings {
+        websocket_max_message_size: 1024,
+        ..Settings::default()
+    };
+    let (server, _) = server(false, settings);
+    // An unmasked frame from a client.
+    assert_eq!(
+        close_code_for(&server, &[0x81, 0x02, b'h', b'i']),
+        Some(1002)
+    );
+    // Invalid UTF-8 in a (masked, zero-key) text frame.
+    assert_eq!(
+        close_code_for(&server, &[0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28]),
+        Some(1007)
+    );
+    // A ping over 125 bytes.
+    let mut long_ping = vec![0x89, 0xfe, 0x00, 0x7e, 0, 0, 0, 0];
+    long_ping.extend(vec![0u8; 126]);
+    assert_eq!(close_code_for(&server, &long_ping), Some(1002));
+    // A message over the limit, and a 1 GiB length field.
+    let mut big = vec![0x82, 0xfe, 0x08, 0x00, 0, 0, 0, 0];
+    big.extend(vec![0u8; 2048]);
+    assert_eq!(close_code_for(&server, &big), Some(1009));
+    let huge = [0x82, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0];
+    assert_eq!(close_code_for(&server, &huge), Some(1009));
+    // A reserved opcode.
+    assert_eq!(
+        close_code_for(&server, &[0x83, 0x80, 0, 0, 0, 0]),
+        Some(1002)
+    );
+    let mut client = Client::connect(&server, "/ws/a", "");
+    client.send(&Message::Text("still here".into()));
+    assert_eq!(
+        client.recv(),
+        Some(Message::Text("You said: still here".into()))
+    );
+    drop(client);
+    server.stop();
+}
+
+#[test]
+fn permessage_deflate_is_negotiated_when_the_handler_offers_compression() {
+    let (server, _) = server(true, Settings::default());
+    let extensions = format!(
+        "Sec-WebSocket-Extensions: {}\r\n",
+        offer(&DeflateConfig::default())
+    );
+    let mut client = Client::connect(&server, "/ws/a", &extensions);
+    assert!(
+        client.response_head.contains("permessage-deflate"),
+        "{}",
+        client.response_head
+    );
+    for i in 0..3 {
+        let text = format!("{i} {}", "compressible ".repeat(1000));
+        client.send(&Message::Text(text.clone()));
+        assert_eq!(
+            client.recv(),
+            Some(Message::Text(format!("You said: {text}")))
+        );
+    }
+    drop(client);
+    server.stop();
+}
+
+#[test]
+fn a_subprotocol_is_chosen_only_from_those_offered() {
+    let (server, _) = server(false, Settings::default());
+    let chosen = Client::connect(&server, "/ws/a", "Sec-WebSocket-Protocol: mqtt, chat\r\n");
+    assert!(chosen
+        .response_head
+        .contains("Sec-WebSocket-Protocol: chat\r\n"));
+    let none = Client::connect(&server, "/ws/a", "Sec-WebSocket-Protocol: mqtt\r\n");
+    assert!(!none.response_head.contains("Sec-WebSocket-Protocol"));
+    drop((chosen, none));
+    server.stop();
+}
+
+#[test]
+fn a_stopping_server_closes_open_websockets_with_1001() {
+    let (server, events) = server(false, Settings::default());
+    let mut client = Client::connect(&server, "/ws/a", "");
+    client.send(&Message::Text("hi".into()));
+    assert!(client.recv().is_some());
+    let stopper = std::thread::spawn(move || server.stop());
+    match client.recv() {
+        Some(Message::Close(Some((code, _)))) => assert_eq!(code, 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    client.send(&Message::Close(Some((1001, String::new()))));
+    assert!(client.closed());
+    drop(client);
+    stopper.join().unwrap();
+    assert!(events
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .starts_with("close Some(1001)"));
+}
+
+#[test]
+fn pings_keep_the_websocket_alive_and_an_unanswered_one_closes_it() {
+    let settings = Settings {
+        websocket_ping_interval: Some(Duration::from_millis(50)),
+        websocket_ping_timeout: Some(Duration::from_millis(300)),
+        ..Settings::default()
+    };
+    let (server, events) = server(false, settings);
+    // A client that answers every ping stays open well past the timeout.
+    let mut answering = Client::connect(&server, "/ws/a", "");
+    let until = std::time::Instant::now() + Duration::from_millis(700);
+    let mut pings = 0;
+    while std::time::Instant::now() < until {
+        match answering.recv() {
+            Some(Message::Ping(data)) => {
+                pings += 1;
+                answering.send(&Message::Pong(data));
+            }
+            other => panic!("expected a ping, got {other:?}"),
+        }
+    }
+    assert!(pings >= 5, "{pings} pings");
+    answering.send(&Message::Text("alive".into()));
+    loop {
+        match answering.recv() {
+            Some(Message::Ping(data)) => answering.send(&Message::Pong(data)),
+            other => {
+                assert_eq!(other, Some(Message::Text("You said: alive".into())));
+                break;
+            }
+        }
+    }
+    drop(answering);
+    let mut client = Client::connect(&server, "/ws/a", "");
+    // The server pings; this client never answers, so it is closed after the timeout.
+    assert_eq!(client.recv(), Some(Message::Ping(Vec::new())));
+    let started = std::time::Instant::now();
+    while client.recv().is_some() {}
+    let waited = started.elapsed();
+    drop(client);
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    server.stop();
+    assert!(events
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .starts_with("close None"));
+}
