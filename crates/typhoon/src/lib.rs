@@ -54,6 +54,8 @@ pub mod httpserver {
 /// `WebSocketRoute`.
 pub mod websocket {
     pub use typhoon_web::websocket::*;
+    /// The sans-io RFC 6455 codec underneath (frames, handshake, permessage-deflate).
+    pub use typhoon_websocket as codec;
 }
 
 /// Tornado's `tornado.options`.

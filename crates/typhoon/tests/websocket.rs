@@ -5,16 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use typhoon::testing::TestServer;
+use typhoon::testing::{TestServer, WebSocketTestClient};
 use typhoon::web::{url, Application, Handler, Result, Settings};
+use typhoon::websocket::codec::Message;
 use typhoon::websocket::{DeflateConfig, WebSocket, WebSocketHandler, WebSocketRoute, WsMessage};
-use typhoon_websocket::deflate::{accept_response, offer};
-use typhoon_websocket::{check_response, client_key, Decoder, Encoder, Message, Role};
 
 /// What the handlers saw, in order.
 type Events = Arc<Mutex<Vec<String>>>;
@@ -80,104 +77,20 @@ fn server(compress: bool, settings: Settings) -> (TestServer, Events) {
     (TestServer::start(app), events)
 }
 
-/// A blocking WebSocket client: the handshake, then frames through the codec.
-struct Client {
-    stream: TcpStream,
-    encoder: Encoder,
-    decoder: Decoder,
-    buf: Vec<u8>,
-    response_head: String,
-}
+struct Client;
 
 impl Client {
-    fn connect(server: &TestServer, path: &str, extra: &str) -> Client {
-        Self::try_connect(server, path, extra).unwrap_or_else(|head| panic!("refused: {head}"))
-    }
-
-    /// Connects; `Err` with the response head when the server does not answer 101.
-    fn try_connect(
-        server: &TestServer,
-        path: &str,
-        extra: &str,
-    ) -> std::result::Result<Client, String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let key = client_key(*b"0123456789abcdef");
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
-            server.port()
-        );
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
-            let mut byte = [0u8; 1];
-            if stream.read(&mut byte).unwrap() == 0 {
-                break;
-            }
-            head.push(byte[0]);
-        }
-        let head = String::from_utf8(head).unwrap();
-        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let headers: Vec<(&str, &[u8])> = head
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(": "))
-            .map(|(n, v)| (n, v.as_bytes()))
-            .collect();
-        if status != 101 {
-            return Err(head);
-        }
-        let accepted = check_response(status, headers.clone(), &key)
-            .unwrap_or_else(|e| panic!("{e:?}: {head}"));
-        let mut encoder = Encoder::new(Role::Client);
-        let mut decoder = Decoder::new(Role::Client);
-        if let Some(ext) = accepted.extensions.first() {
-            let negotiated = accept_response(ext, &DeflateConfig::default()).unwrap();
-            encoder = encoder.with_deflater(Some(negotiated.deflater(Role::Client, 6)));
-            decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Client)));
-        }
-        Ok(Client {
-            stream,
-            encoder,
-            decoder,
-            buf: Vec::new(),
-            response_head: head,
-        })
-    }
-
-    fn send(&mut self, message: &Message) {
-        let mut frame = Vec::new();
-        self.encoder.encode(message, &mut frame).unwrap();
-        self.stream.write_all(&frame).unwrap();
-    }
-
-    /// The next message, or `None` when the server closed the connection.
-    fn recv(&mut self) -> Option<Message> {
-        loop {
-            if let Some(message) = self.decoder.decode_vec(&mut self.buf).unwrap() {
-                return Some(message);
-            }
-            let mut chunk = [0u8; 65536];
-            match self.stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    /// Reads to the end of the connection.
-    fn closed(&mut self) -> bool {
-        let mut rest = Vec::new();
-        self.stream.read_to_end(&mut rest).is_ok() && rest.is_empty()
+    fn connect(server: &TestServer, path: &str, extra: &[(&str, &str)]) -> WebSocketTestClient {
+        server
+            .websocket(path, extra)
+            .unwrap_or_else(|head| panic!("refused: {head}"))
     }
 }
 
 #[test]
 fn text_binary_and_ping_are_echoed_and_a_client_close_is_answered() {
     let (server, events) = server(false, Settings::default());
-    let mut client = Client::connect(&server, "/ws/room1", "");
+    let mut client = Client::connect(&server, "/ws/room1", &[]);
     assert!(!client.response_head.contains("Sec-WebSocket-Extensions"));
     client.send(&Message::Text("hi".into()));
     assert_eq!(client.recv(), Some(Message::Text("You said: hi".into())));
@@ -216,7 +129,7 @@ fn text_binary_and_ping_are_echoed_and_a_client_close_is_answered() {
 #[test]
 fn the_server_closes_with_the_code_its_handler_gives() {
     let (server, events) = server(false, Settings::default());
-    let mut client = Client::connect(&server, "/ws/a", "");
+    let mut client = Client::connect(&server, "/ws/a", &[]);
     client.send(&Message::Text("close".into()));
     assert_eq!(
         client.recv(),
@@ -250,17 +163,17 @@ fn bad_handshakes_get_tornados_answers() {
     assert_eq!(old.status, 426);
     assert_eq!(old.header("Sec-WebSocket-Version"), Some("13"));
     assert_eq!(server.request("POST", "/ws/a").send().status, 405);
-    let foreign = Client::try_connect(&server, "/ws/a", "Origin: http://evil.example\r\n");
-    assert!(foreign.err().unwrap().starts_with("HTTP/1.1 403"));
-    let own = format!("Origin: http://127.0.0.1:{}\r\n", server.port());
-    drop(Client::connect(&server, "/ws/a", &own));
+    let foreign = server.websocket("/ws/a", &[("Origin", "http://evil.example")]);
+    assert!(foreign.unwrap_err().starts_with("HTTP/1.1 403"));
+    let own = format!("http://127.0.0.1:{}", server.port());
+    drop(Client::connect(&server, "/ws/a", &[("Origin", &own)]));
     server.stop();
 }
 
 /// Sends raw bytes on a fresh WebSocket and returns the close code the server answers.
 fn close_code_for(server: &TestServer, bytes: &[u8]) -> Option<u16> {
-    let mut client = Client::connect(server, "/ws/a", "");
-    client.stream.write_all(bytes).unwrap();
+    let mut client = Client::connect(server, "/ws/a", &[]);
+    client.send_raw(bytes);
     match client.recv() {
         Some(Message::Close(Some((code, _)))) => Some(code),
         other => panic!("expected a close, got {other:?}"),
@@ -299,7 +212,7 @@ fn bad_frames_get_their_close_codes_and_the_shard_keeps_serving() {
         close_code_for(&server, &[0x83, 0x80, 0, 0, 0, 0]),
         Some(1002)
     );
-    let mut client = Client::connect(&server, "/ws/a", "");
+    let mut client = Client::connect(&server, "/ws/a", &[]);
     client.send(&Message::Text("still here".into()));
     assert_eq!(
         client.recv(),
@@ -312,11 +225,7 @@ fn bad_frames_get_their_close_codes_and_the_shard_keeps_serving() {
 #[test]
 fn permessage_deflate_is_negotiated_when_the_handler_offers_compression() {
     let (server, _) = server(true, Settings::default());
-    let extensions = format!(
-        "Sec-WebSocket-Extensions: {}\r\n",
-        offer(&DeflateConfig::default())
-    );
-    let mut client = Client::connect(&server, "/ws/a", &extensions);
+    let mut client = WebSocketTestClient::connect_compressed(server.addr(), "/ws/a").unwrap();
     assert!(
         client.response_head.contains("permessage-deflate"),
         "{}",
@@ -337,11 +246,15 @@ fn permessage_deflate_is_negotiated_when_the_handler_offers_compression() {
 #[test]
 fn a_subprotocol_is_chosen_only_from_those_offered() {
     let (server, _) = server(false, Settings::default());
-    let chosen = Client::connect(&server, "/ws/a", "Sec-WebSocket-Protocol: mqtt, chat\r\n");
+    let chosen = Client::connect(
+        &server,
+        "/ws/a",
+        &[("Sec-WebSocket-Protocol", "mqtt, chat")],
+    );
     assert!(chosen
         .response_head
         .contains("Sec-WebSocket-Protocol: chat\r\n"));
-    let none = Client::connect(&server, "/ws/a", "Sec-WebSocket-Protocol: mqtt\r\n");
+    let none = Client::connect(&server, "/ws/a", &[("Sec-WebSocket-Protocol", "mqtt")]);
     assert!(!none.response_head.contains("Sec-WebSocket-Protocol"));
     drop((chosen, none));
     server.stop();
@@ -350,7 +263,7 @@ fn a_subprotocol_is_chosen_only_from_those_offered() {
 #[test]
 fn a_stopping_server_closes_open_websockets_with_1001() {
     let (server, events) = server(false, Settings::default());
-    let mut client = Client::connect(&server, "/ws/a", "");
+    let mut client = Client::connect(&server, "/ws/a", &[]);
     client.send(&Message::Text("hi".into()));
     assert!(client.recv().is_some());
     let stopper = std::thread::spawn(move || server.stop());
@@ -379,7 +292,7 @@ fn pings_keep_the_websocket_alive_and_an_unanswered_one_closes_it() {
     };
     let (server, events) = server(false, settings);
     // A client that answers every ping stays open well past the timeout.
-    let mut answering = Client::connect(&server, "/ws/a", "");
+    let mut answering = Client::connect(&server, "/ws/a", &[]);
     let until = std::time::Instant::now() + Duration::from_millis(700);
     let mut pings = 0;
     while std::time::Instant::now() < until {
@@ -403,7 +316,7 @@ fn pings_keep_the_websocket_alive_and_an_unanswered_one_closes_it() {
         }
     }
     drop(answering);
-    let mut client = Client::connect(&server, "/ws/a", "");
+    let mut client = Client::connect(&server, "/ws/a", &[]);
     // The server pings; this client never answers, so it is closed after the timeout.
     assert_eq!(client.recv(), Some(Message::Ping(Vec::new())));
     let started = std::time::Instant::now();

@@ -93,6 +93,15 @@ struct Shared {
     subprotocol: Option<String>,
 }
 
+/// Two handles are equal when they are the same WebSocket (clones of one another).
+impl PartialEq for WebSocket {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for WebSocket {}
+
 impl std::fmt::Debug for WebSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket")

@@ -4,6 +4,10 @@
 use std::io::Read;
 use std::time::Duration;
 
+mod websocket;
+
+pub use websocket::WebSocketTestClient;
+
 use typhoon_server::{HttpServer, RunningServer, ServerConfig};
 use typhoon_web::Application;
 
@@ -75,6 +79,25 @@ impl TestServer {
     /// The full URL of `path` on this server (Tornado's `get_url`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The server's address (127.0.0.1 and its port).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port()))
+    }
+
+    /// A WebSocket to `path` on this server (Tornado's `websocket_connect(get_url(path))`
+    /// in a test), with `headers` added to the handshake.
+    ///
+    /// # Errors
+    ///
+    /// The response head, when the server does not upgrade.
+    pub fn websocket(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<WebSocketTestClient, String> {
+        WebSocketTestClient::connect(self.addr(), path, headers)
     }
 
     /// The server's port (Tornado's `get_http_port`).
