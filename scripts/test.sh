@@ -26,5 +26,12 @@ fi
 step "doc tests"
 cargo test --workspace --doc
 
+step "Autobahn's WebSocket cases 1–7 against examples/ws_echo.rs (scripts/autobahn.sh --quick)"
+if python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    scripts/autobahn.sh --quick
+else
+    echo "SKIPPED: python3 with venv/ensurepip is missing, so kosoku (Autobahn's cases) cannot be installed"
+fi
+
 step "load smoke test (wrk against the hello example)"
 scripts/smoke.sh

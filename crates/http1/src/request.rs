@@ -240,6 +240,31 @@ impl Request {
         &self.0.body
     }
 
+    /// Copies the head and body into allocations of their own, letting go of the
+    /// connection's read buffer they were cut from: for a request kept long after it was
+    /// read (the handshake of a WebSocket, kept for the connection's life).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use typhoon_http1::{Decoded, Decoder, Limits};
+    ///
+    /// let mut buf = BytesMut::from(&b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"[..]);
+    /// let Ok(Some(Decoded::Request(mut req))) = Decoder::new(Limits::default()).decode(&mut buf) else {
+    ///     panic!("a whole request");
+    /// };
+    /// req.unshare();
+    /// assert_eq!(req.path(), "/ws");
+    /// assert_eq!(req.host(), Some("x"));
+    /// ```
+    pub fn unshare(&mut self) {
+        self.0.head = Bytes::copy_from_slice(&self.0.head);
+        if !self.0.body.is_empty() {
+            self.0.body = Bytes::copy_from_slice(&self.0.body);
+        }
+    }
+
     /// Whether the connection may persist after the response (RFC 9112 §9.3): HTTP/1.1
     /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive` and
     /// either a GET/HEAD method or a Content-Length, as Tornado decides.

@@ -227,6 +227,10 @@ impl Responder {
         io.keep_alive = false;
         let reader = io.sock.reader();
         let written = io.flush().await;
+        // The session takes a write buffer from the pool when it writes.
+        if io.wbuf.is_empty() {
+            self.state.buffers.put(std::mem::take(&mut io.wbuf));
+        }
         drop(io);
         // The `Upgraded` owes the answer from here on: the connection waits until it is
         // dropped.

@@ -64,6 +64,14 @@ impl Upgraded {
         reader: SockReader,
         early: BytesMut,
     ) -> Self {
+        // An idle session holds no buffer: an empty read buffer goes back to the shard's
+        // pool now, the write buffer after each write (`UpgradedWriter::write_all`).
+        let early = if early.is_empty() {
+            state.buffers.put(early);
+            BytesMut::new()
+        } else {
+            early
+        };
         let session = Rc::new(Session(conn));
         Self {
             reader: UpgradedReader {
@@ -187,8 +195,15 @@ impl UpgradedWriter {
     #[allow(clippy::await_holding_refcell_ref)]
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         let mut io = self.session.0.io.borrow_mut();
+        if io.wbuf.capacity() == 0 {
+            io.wbuf = self.state.buffers.take();
+        }
         io.wbuf.extend_from_slice(data);
-        io.flush().await
+        let written = io.flush().await;
+        if io.wbuf.is_empty() {
+            self.state.buffers.put(std::mem::take(&mut io.wbuf));
+        }
+        written
     }
 
     /// Resolves once the server begins to stop (`stop()`, SIGTERM): the session should

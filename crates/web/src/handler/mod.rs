@@ -229,6 +229,14 @@ impl Handler {
             .ok_or_else(|| std::io::Error::other("upgrade() after the response was sent"))?;
         self.status = 101;
         self.finished = true;
+        // Kept for the connection's life: hold nothing of the read buffer, and give the
+        // response's buffers back.
+        self.request.unshare();
+        let spare = (
+            std::mem::take(&mut self.headers),
+            std::mem::take(&mut self.body),
+        );
+        self.app.spares.keep(spare.0, spare.1);
         let upgraded = out
             .upgrade(headers.iter().map(|(name, value)| (*name, value.as_str())))
             .await;

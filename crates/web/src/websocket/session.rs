@@ -55,6 +55,9 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
         protocol.as_deref(),
         deflate.as_ref().map(|((_, value), _)| value.as_str()),
     );
+    // Not kept in this future for the connection's life.
+    drop(upgrade);
+    let deflate = deflate.map(|((negotiated, _), config)| (negotiated, config));
     let settings = h.settings();
     let limits = Limits {
         max_message_size: settings.websocket_max_message_size,
@@ -67,7 +70,7 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
     let (reader, writer) = upgraded.into_split();
     let mut encoder = Encoder::new(Role::Server);
     let mut decoder = Decoder::new(Role::Server).with_max_message_size(limits.max_message_size);
-    if let Some(((negotiated, _), config)) = &deflate {
+    if let Some((negotiated, config)) = &deflate {
         encoder = encoder.with_deflater(Some(negotiated.deflater(Role::Server, config.level)));
         decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Server)));
     }
@@ -149,19 +152,25 @@ impl Session {
             if self.ws.close_sent() && self.close_by.is_none() {
                 self.close_by = Some(now + CLOSE_WAIT);
             }
-            let deadline = [self.close_by, next_ping, pong_due, Some(now + IDLE_WAIT)]
+            // A timer only when one is due: an idle WebSocket waits on its socket alone.
+            let deadline = [self.close_by, next_ping, pong_due]
                 .into_iter()
                 .flatten()
-                .min()
-                .unwrap_or(now + IDLE_WAIT);
+                .min();
             let woke = {
                 // The socket's own deadlines are checked by the shard's sweep, a few times
                 // a second: the session's timers (pings, the close wait) run on a timer.
                 let far = now + IDLE_WAIT;
                 let read = async { Woke::Read(self.reader.read_before(&mut self.buf, far).await) };
                 let timer = async {
-                    typhoon_server::sleep(deadline.saturating_duration_since(Instant::now())).await;
-                    Woke::Timer
+                    match deadline {
+                        Some(at) => {
+                            typhoon_server::sleep(at.saturating_duration_since(Instant::now()))
+                                .await;
+                            Woke::Timer
+                        }
+                        None => std::future::pending().await,
+                    }
                 };
                 let stop = async {
                     match stopping.as_mut() {
