@@ -18,7 +18,7 @@ pub fn workers_arg() -> usize {
 }
 
 /// The number after `name` (`name N` or `name=N`) on the command line; `None` when absent.
-fn num_arg<T: std::str::FromStr>(name: &str) -> Option<T> {
+pub fn num_arg<T: std::str::FromStr>(name: &str) -> Option<T> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let prefix = format!("{name}=");
     let mut i = 0;

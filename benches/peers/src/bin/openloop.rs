@@ -154,7 +154,10 @@ fn main() -> io::Result<()> {
     let conns: usize = arg("--conns").unwrap_or(64);
     let duration: f64 = arg("--duration").unwrap_or(5.0);
     let warmup: f64 = arg("--warmup").unwrap_or(1.0);
-    assert!(rate > 0.0 && conns > 0 && duration > 0.0, "rate, conns and duration must be > 0");
+    assert!(
+        rate > 0.0 && conns > 0 && duration > 0.0,
+        "rate, conns and duration must be > 0"
+    );
 
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut poll = Poll::new()?;
