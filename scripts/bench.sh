@@ -7,6 +7,7 @@
 # <!-- bench:start --> and <!-- bench:end --> and benches/chart.png (see benches/harness.py).
 #
 # Usage: scripts/bench.sh [--quick] [--skip-install] [--skip-build] [harness options...]
+#        scripts/bench.sh --websocket [--reps N] [--secs S]   (WebSocket echo: scripts/ws-bench.sh)
 #   --quick         1 repetition, wrk -d3s, 2,000 idle connections (under 5 minutes once built)
 #   (default)       3 repetitions, wrk -d5s, 10,000 idle connections
 #   --skip-install  install nothing; only say what is missing
@@ -18,6 +19,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${1:-}" = "--websocket" ]; then
+    shift
+    exec scripts/ws-bench.sh "$@"
+fi
 install=1
 build=1
 args=()
@@ -25,7 +30,7 @@ for a in "$@"; do
     case "$a" in
         --skip-install) install=0 ;;
         --skip-build) build=0 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$a") ;;
     esac
 done

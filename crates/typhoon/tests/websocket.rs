@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use typhoon::testing::{TestServer, WebSocketTestClient};
-use typhoon::web::{url, Application, Handler, Result, Settings};
+use typhoon::web::{url, Application, Handler, HttpError, RequestHandler, Result, Settings};
 use typhoon::websocket::codec::Message;
-use typhoon::websocket::{DeflateConfig, WebSocket, WebSocketHandler, WebSocketRoute, WsMessage};
+use typhoon::websocket::{
+    websocket_connect, DeflateConfig, WebSocket, WebSocketHandler, WebSocketRoute, WsMessage,
+};
 
 /// What the handlers saw, in order.
 type Events = Arc<Mutex<Vec<String>>>;
@@ -64,15 +66,42 @@ impl WebSocketHandler for Echo {
     }
 }
 
+/// `/relay?compress=1`: a request handler that opens a WebSocket to this server's echo
+/// with `websocket_connect`, sends two messages and answers with what came back.
+struct Relay;
+
+impl RequestHandler for Relay {
+    async fn get(&mut self, h: &mut Handler) -> Result {
+        let compress = h.get_argument_or("compress", "") == "1";
+        let url = format!("ws://{}/ws/relay", h.host());
+        let mut ws = websocket_connect(&url, compress.then(DeflateConfig::default))
+            .await
+            .map_err(|e| HttpError::new(502).log(e.to_string()))?;
+        let mut replies = Vec::new();
+        for text in ["one", "two"] {
+            ws.write_message(text)
+                .await
+                .map_err(|e| HttpError::new(502).log(e.to_string()))?;
+            replies.push(format!("{:?}", ws.read_message().await));
+        }
+        ws.close(None, "").await;
+        h.write(format!("{} close={:?}", replies.join(" "), ws.close_code()));
+        Ok(())
+    }
+}
+
 fn server(compress: bool, settings: Settings) -> (TestServer, Events) {
     let events = Events::default();
     let seen = events.clone();
-    let app = Application::new(vec![url(r"/ws/(\w+)", move || {
-        WebSocketRoute(Echo {
-            events: seen.clone(),
-            compress,
-        })
-    })])
+    let app = Application::new(vec![
+        url(r"/ws/(\w+)", move || {
+            WebSocketRoute(Echo {
+                events: seen.clone(),
+                compress,
+            })
+        }),
+        url(r"/relay", || Relay),
+    ])
     .with_settings(settings);
     (TestServer::start(app), events)
 }
@@ -258,6 +287,26 @@ fn a_subprotocol_is_chosen_only_from_those_offered() {
     assert!(!none.response_head.contains("Sec-WebSocket-Protocol"));
     drop((chosen, none));
     server.stop();
+}
+
+#[test]
+fn websocket_connect_talks_to_a_server_from_a_handler_with_and_without_compression() {
+    for compress in [false, true] {
+        let (server, events) = server(compress, Settings::default());
+        let relayed = server.fetch(if compress {
+            "/relay?compress=1"
+        } else {
+            "/relay"
+        });
+        assert_eq!(relayed.status, 200, "{}", relayed.text());
+        assert_eq!(
+            relayed.text(),
+            "Some(Text(\"You said: one\")) Some(Text(\"You said: two\")) close=Some(1000)"
+        );
+        server.stop();
+        let events = events.lock().unwrap().clone();
+        assert_eq!(events.last().unwrap(), "close Some(1000) Some(\"\")");
+    }
 }
 
 #[test]

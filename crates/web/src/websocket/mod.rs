@@ -38,9 +38,11 @@
 //! let app = Application::new(vec![url(r"/websocket", || WebSocketRoute(EchoWebSocket))]);
 //! ```
 
+mod client;
 mod session;
 mod socket;
 
+pub use client::{websocket_connect, WebSocketClient};
 pub use socket::{WebSocket, WebSocketClosedError, WsMessage};
 pub use typhoon_websocket::deflate::DeflateConfig;
 
