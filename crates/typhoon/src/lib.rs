@@ -47,6 +47,7 @@ pub mod httpserver {
     pub use typhoon_server::{
         allowed_cpus, BodyError, ConnInfo, Factory, HttpServer, MakeService, RequestBody,
         Responder, Response, RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
+        Upgraded, UpgradedReader, UpgradedWriter,
     };
 }
 
