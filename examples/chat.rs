@@ -254,7 +254,10 @@ const PAGE: &str = r#"<!DOCTYPE html>
 const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chatsocket");
 socket.onmessage = (event) => {
   const m = JSON.parse(event.data);
-  if (m.html === undefined) return; // {"shard": n}: where this socket landed
+  if (m.html === undefined) { // {"shard": n}: where this socket landed (for tests)
+    if (m.shard !== undefined) window.typhoonShard = m.shard;
+    return;
+  }
   if (document.getElementById("m" + m.id)) return;
   document.getElementById("inbox").insertAdjacentHTML("beforeend", m.html);
 };
