@@ -18,8 +18,8 @@
 //! - Sending to a slow client never holds up the others: each WebSocket has at most
 //!   `MAX_PENDING` messages on their way; past that, it misses messages (and says so in
 //!   the log), as a lagging bus subscriber does.
-//! - On open, a socket is told its shard (`{"shard": n}`, ignored by the page), so tests
-//!   can tell where they landed.
+//! - On open, a socket is told its shard (`{"shard": n}`: the page shows nothing for it
+//!   and keeps it in `window.typhoonShard`), so tests can tell where they landed.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

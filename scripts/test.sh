@@ -33,5 +33,8 @@ else
     echo "SKIPPED: python3 with venv/ensurepip is missing, so kosoku (Autobahn's cases) cannot be installed"
 fi
 
+step "the WebSocket chat in headless Chromium: two pages on two shards (scripts/browser-chat.sh)"
+scripts/browser-chat.sh
+
 step "load smoke test (wrk against the hello example)"
 scripts/smoke.sh
