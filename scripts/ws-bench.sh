@@ -2,8 +2,9 @@
 # WebSocket echo on one pinned core (issue 15): Typhoon's examples/ws_echo.rs beside a
 # tokio-tungstenite echo server and Tornado's. Server on CPU 0, the closed-loop client
 # (benches/peers/src/bin/ws_load.rs) on CPU 1: 64 connections, 32-byte text messages,
-# each waiting for its echo; then one connection (round-trip latency). Rotated
-# repetitions; prints the median of each server's runs.
+# each waiting for its echo; the same with 8 messages in flight per connection (sent in
+# one write: the client's cost per message falls, so the server sets the pace); then one
+# connection (round-trip latency). Rotated repetitions; prints each server's medians.
 #
 #   scripts/ws-bench.sh [--reps N] [--secs S]      (default 5 repetitions of 5 s)
 #
@@ -55,10 +56,11 @@ for rep in $(seq "$reps"); do
         pid=$(start "$name" "$port")
         wait_port "$port"
         c64=$(taskset -c 1 "$load" --port "$port" --conns 64 --size 32 --secs "$secs")
+        c64d8=$(taskset -c 1 "$load" --port "$port" --conns 64 --depth 8 --size 32 --secs "$secs")
         c1=$(taskset -c 1 "$load" --port "$port" --conns 1 --size 32 --secs 2)
         kill "$pid"; wait "$pid" 2>/dev/null || true
-        echo "$name|$c64|$c1" >>"$results"
-        echo "run $rep $name: 64 conns: $c64 | 1 conn: $c1"
+        echo "$name|$c64|$c64d8|$c1" >>"$results"
+        echo "run $rep $name: 64 conns: $c64 | 64 x 8: $c64d8 | 1 conn: $c1"
     done
 done
 
@@ -66,17 +68,19 @@ done
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, c64, c1 = line.rstrip("\n").split("|")
-    num = lambda s, k: float(re.search(k, s).group(1))
-    r = rows.setdefault(name, {"rate": [], "p50": [], "p99": [], "rate1": [], "p50_1": [], "p99_1": []})
-    r["rate"].append(num(c64, r"([\d.]+) messages/s")); r["p50"].append(num(c64, r"p50 ([\d.]+)")); r["p99"].append(num(c64, r"p99 ([\d.]+)"))
-    r["rate1"].append(num(c1, r"([\d.]+) messages/s")); r["p50_1"].append(num(c1, r"p50 ([\d.]+)")); r["p99_1"].append(num(c1, r"p99 ([\d.]+)"))
+    name, *runs = line.rstrip("\n").split("|")
+    r = rows.setdefault(name, {})
+    for label, text in zip(("64", "64x8", "1"), runs):
+        for key, pattern in (("rate", r"([\d.]+) messages/s"), ("p50", r"p50 ([\d.]+)"), ("p99", r"p99 ([\d.]+)")):
+            r.setdefault((label, key), []).append(float(re.search(pattern, text).group(1)))
 med = {n: {k: statistics.median(v) for k, v in r.items()} for n, r in rows.items()}
-base = med.get("tungstenite", {}).get("rate")
-print("\n| server | 64 conns: messages/s | vs tokio-tungstenite | p50 | p99 | 1 conn: messages/s | p50 | p99 |")
-print("|---|---|---|---|---|---|---|---|")
+base = med.get("tungstenite", {})
+print("\n| server | 64 conns: messages/s | vs tokio-tungstenite | p50 | p99 | 64 × 8 in flight: messages/s | vs tokio-tungstenite | 1 conn: messages/s | p50 | p99 |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+ratio = lambda m, label: f"{m[(label, 'rate')] / base[(label, 'rate')]:.2f}×" if base else "-"
 for n, m in med.items():
-    ratio = f"{m['rate'] / base:.2f}x" if base else "-"
-    print(f"| {n} | {m['rate']:,.0f} | {ratio} | {m['p50']:.0f} µs | {m['p99']:.0f} µs | {m['rate1']:,.0f} | {m['p50_1']:.0f} µs | {m['p99_1']:.0f} µs |")
+    print(f"| {n} | {m[('64', 'rate')]:,.0f} | {ratio(m, '64')} | {m[('64', 'p50')]:.0f} µs | {m[('64', 'p99')]:.0f} µs "
+          f"| {m[('64x8', 'rate')]:,.0f} | {ratio(m, '64x8')} "
+          f"| {m[('1', 'rate')]:,.0f} | {m[('1', 'p50')]:.0f} µs | {m[('1', 'p99')]:.0f} µs |")
 PY
 rm -f "$results"

@@ -1,8 +1,13 @@
-//! A closed-loop WebSocket echo load client: `--conns N` connections, each sending a
-//! `--size`-byte text message and waiting for its echo, for `--secs S` seconds, on a tokio
-//! current_thread runtime. Prints messages/s and the round trip's p50/p99.
+//! A closed-loop WebSocket echo load client: `--conns N` connections, each sending
+//! `--depth D` `--size`-byte text messages at once (one write) and waiting for their
+//! echoes, for `--secs S` seconds, on a tokio current_thread runtime. Prints messages/s
+//! and the round trip's p50/p99 (from the write to the last echo of the batch).
 //!
-//! `ws_load --port P [--conns 64] [--size 32] [--secs 5]`
+//! `ws_load --port P [--conns 64] [--depth 1] [--size 32] [--secs 5]`
+//!
+//! With `--depth 1` the client spends about what the server does per message, so both
+//! are saturated together; a deeper batch costs the client one write and one read for D
+//! messages while the server still handles each one, so the server sets the pace.
 //!
 //! Frames are built and read by hand (one masked frame out, one unmasked frame of known
 //! length back): the client spends as little as it can, whichever server it measures.
@@ -41,11 +46,13 @@ fn main() -> std::io::Result<()> {
     let conns: usize = num_arg("--conns").unwrap_or(64);
     let size: usize = num_arg("--size").unwrap_or(32);
     let secs: u64 = num_arg("--secs").unwrap_or(5);
+    let depth: usize = num_arg("--depth").unwrap_or(1).max(1);
     assert!(size <= 125, "--size up to 125 (one short frame)");
     // A masked text frame with key 0 (the payload goes as it is) and its echo's length.
-    let mut frame = vec![0x81, 0x80 | size as u8, 0, 0, 0, 0];
-    frame.extend(std::iter::repeat(b'x').take(size));
-    let echo_len = 2 + size;
+    let mut one = vec![0x81, 0x80 | size as u8, 0, 0, 0, 0];
+    one.extend(std::iter::repeat(b'x').take(size));
+    let frame = one.repeat(depth);
+    let echo_len = (2 + size) * depth;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -73,7 +80,8 @@ fn main() -> std::io::Result<()> {
                             {
                                 break;
                             }
-                            mine.push(sent.elapsed().as_nanos() as u32);
+                            let took = sent.elapsed().as_nanos() as u32;
+                            mine.extend(std::iter::repeat(took).take(depth));
                         }
                         samples.borrow_mut().extend(mine);
                     }));
@@ -86,7 +94,7 @@ fn main() -> std::io::Result<()> {
                 samples.sort_unstable();
                 let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
                 println!(
-                    "{:.0} messages/s  p50 {:.1} us  p99 {:.1} us  ({} round trips, {conns} connections, {size} B)",
+                    "{:.0} messages/s  p50 {:.1} us  p99 {:.1} us  ({} messages, {conns} connections x {depth} in flight, {size} B)",
                     samples.len() as f64 / took,
                     at(0.5),
                     at(0.99),

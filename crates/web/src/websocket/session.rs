@@ -64,7 +64,9 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
         ping_interval: settings.websocket_ping_interval,
         ping_timeout: settings.websocket_ping_timeout,
     };
-    let Ok(upgraded) = h.upgrade(headers).await else {
+    // Boxed here and below: what is awaited once (or between idle waits) is not kept
+    // inline in the future an idle WebSocket holds for its whole life.
+    let Ok(upgraded) = Box::pin(h.upgrade(headers)).await else {
         return Ok(()); // the client went away before the 101
     };
     let (reader, writer) = upgraded.into_split();
@@ -84,12 +86,12 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
         close_by: None,
         pong: false,
     };
-    if let Err(err) = handler.open(&ws, h).await {
+    if let Err(err) = Box::pin(handler.open(&ws, h)).await {
         log::error!("WebSocket open failed: {err:?}");
-        ws.close(Some(1011), "").await;
+        Box::pin(ws.close(Some(1011), "")).await;
     }
     session.serve(handler).await;
-    ws.release().await;
+    Box::pin(ws.release()).await;
     handler.on_close(&ws);
     Ok(())
 }
@@ -145,7 +147,7 @@ impl Session {
         let mut next_ping = self.limits.ping_interval.map(|i| self.reader.now() + i);
         let mut pong_due: Option<Instant> = None;
         loop {
-            if !self.dispatch_buffered(handler).await {
+            if !Box::pin(self.dispatch_buffered(handler)).await {
                 return;
             }
             let now = self.reader.now();
@@ -213,7 +215,7 @@ impl Session {
                         return;
                     }
                     if next_ping.is_some_and(|at| now >= at) {
-                        let _ = self.ws.ping(b"").await;
+                        let _ = Box::pin(self.ws.ping(b"")).await;
                         next_ping = self.limits.ping_interval.map(|i| now + i);
                         if pong_due.is_none() {
                             pong_due = self.limits.ping_timeout().map(|t| now + t);
@@ -222,7 +224,7 @@ impl Session {
                 }
                 Woke::Stopping => {
                     stopping = None;
-                    self.ws.close(Some(1001), "server shutting down").await;
+                    Box::pin(self.ws.close(Some(1001), "server shutting down")).await;
                 }
                 Woke::CloseSent => {}
             }
