@@ -98,7 +98,9 @@ impl From<u16> for CloseCode {
 #[derive(Debug)]
 pub struct Encoder {
     role: Role,
-    deflater: Option<Deflater>,
+    /// Boxed, as the decoder's inflater: usually absent, and the encoder lives as long
+    /// as its connection.
+    deflater: Option<Box<Deflater>>,
     fragment_size: Option<usize>,
     rng: fastrand::Rng,
     scratch: Vec<u8>,
@@ -118,7 +120,7 @@ impl Encoder {
 
     /// Compresses data messages with `deflater` (permessage-deflate was negotiated).
     pub fn with_deflater(mut self, deflater: Option<Deflater>) -> Self {
-        self.deflater = deflater;
+        self.deflater = deflater.map(Box::new);
         self
     }
 

@@ -164,11 +164,17 @@ impl Session {
                 // a second: the session's timers (pings, the close wait) run on a timer.
                 let far = now + IDLE_WAIT;
                 let read = async { Woke::Read(self.reader.read_before(&mut self.buf, far).await) };
-                let timer = async {
-                    match deadline {
-                        Some(at) => {
-                            typhoon_server::sleep(at.saturating_duration_since(Instant::now()))
-                                .await;
+                // Boxed: most waits have no timer, and the future of one that has is
+                // then not part of every idle session's size.
+                let sleep = deadline.map(|at| {
+                    Box::pin(typhoon_server::sleep(
+                        at.saturating_duration_since(Instant::now()),
+                    ))
+                });
+                let timer = async move {
+                    match sleep {
+                        Some(sleep) => {
+                            sleep.await;
                             Woke::Timer
                         }
                         None => std::future::pending().await,
