@@ -29,7 +29,7 @@ use clap::Parser;
 use serde_json::{json, Value};
 use typhoon::httpserver::{Factory, HttpServer, MakeService, ShardInfo};
 use typhoon::ioloop::{shard_id, Bus, IoLoop};
-use typhoon::web::{url, Application, Handler, RequestHandler, Result};
+use typhoon::web::{url, xhtml_escape, Application, Handler, RequestHandler, Result};
 use typhoon::websocket::{WebSocket, WebSocketHandler, WebSocketRoute, WsMessage};
 
 /// Serves the chat from several shards sharing one port.
@@ -61,29 +61,13 @@ impl ChatMessage {
         format!(
             r#"<div class="message" id="m{}">{}</div>"#,
             self.id,
-            escape(&self.body)
+            xhtml_escape(&self.body)
         )
     }
 
     fn to_json(&self) -> Value {
         json!({ "id": self.id, "body": self.body, "html": self.html() })
     }
-}
-
-/// HTML-escapes `text` (Tornado's `xhtml_escape`).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An open WebSocket of this shard and how many messages are on their way to it.

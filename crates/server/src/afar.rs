@@ -1,54 +1,42 @@
-//! [`FromAfar`]: a future whose wakes may come from other threads, routed through the
+//! [`from_afar`]: a future whose wakes may come from other threads, routed through the
 //! shard's [`Mailbox`] instead of glommio's foreign-wake queue (see `mailbox` for why).
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 
 use crate::mailbox::Mailbox;
 
 /// Wraps `future`, awaited on a shard, whose waker another thread will call: the wake
-/// reaches the shard at its next ring turn, or rings it awake. Off the shards (no
-/// mailbox) the future is polled as it is.
-pub(crate) fn from_afar<F: Future>(future: F) -> FromAfar<F> {
-    FromAfar {
-        future: Box::pin(future),
-        mailbox: Mailbox::here(),
-        routed: None,
-    }
-}
-
-/// See [`from_afar`].
-pub(crate) struct FromAfar<F> {
-    future: Pin<Box<F>>,
-    mailbox: Option<Arc<Mailbox>>,
-    /// The last task waker seen and the routed waker made for it, reused while the task's
-    /// waker stays the same.
-    routed: Option<(Waker, Waker)>,
-}
-
-impl<F: Future> Future for FromAfar<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // Every field is `Unpin` (the inner future is boxed).
-        let this = self.get_mut();
-        let Some(mailbox) = &this.mailbox else {
-            return this.future.as_mut().poll(cx);
+/// reaches the shard at its next ring turn, or rings it awake. The shard is the one
+/// calling this (not the one first polling); off the shards the future is polled as it
+/// is.
+pub(crate) fn from_afar<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let mailbox = Mailbox::here();
+    async move {
+        let mut future = pin!(future);
+        let Some(mailbox) = mailbox else {
+            return future.await;
         };
-        let routed = match &this.routed {
-            Some((task, routed)) if task.will_wake(cx.waker()) => routed.clone(),
-            _ => {
-                let routed = Waker::from(Arc::new(Routed {
-                    task: cx.waker().clone(),
-                    mailbox: mailbox.clone(),
-                }));
-                this.routed = Some((cx.waker().clone(), routed.clone()));
-                routed
-            }
-        };
-        this.future.as_mut().poll(&mut Context::from_waker(&routed))
+        // The last task waker seen and the routed waker made for it, reused while the
+        // task's waker stays the same.
+        let mut routed: Option<(Waker, Waker)> = None;
+        poll_fn(|cx| {
+            let waker = match &routed {
+                Some((task, waker)) if task.will_wake(cx.waker()) => waker.clone(),
+                _ => {
+                    let waker = Waker::from(Arc::new(Routed {
+                        task: cx.waker().clone(),
+                        mailbox: mailbox.clone(),
+                    }));
+                    routed = Some((cx.waker().clone(), waker.clone()));
+                    waker
+                }
+            };
+            future.as_mut().poll(&mut Context::from_waker(&waker))
+        })
+        .await
     }
 }
 

@@ -56,6 +56,20 @@ impl Conn {
         }
     }
 
+    /// Resolves when the client goes away (closes its side, or the connection fails).
+    /// The future holds no borrow. The borrow taken here is only for a clone; a failed
+    /// one (impossible but mid-write, when nobody asks) watches nothing rather than
+    /// panicking.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let watch = self.io.try_borrow().ok().map(|io| io.sock.watch_close());
+        async move {
+            match watch {
+                Some(watch) => watch.closed().await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
     /// Lends the read buffer to the request about to be answered.
     pub fn lend_rbuf(&self, rbuf: BytesMut) {
         self.lent.set(Some(rbuf));

@@ -131,20 +131,7 @@ impl Responder {
     /// }
     /// ```
     pub fn closed(&self) -> impl std::future::Future<Output = ()> + 'static {
-        // The borrow is only for the clone; a failed one (impossible while `&self` is
-        // not writing) watches nothing rather than panicking.
-        let watch = self
-            .conn
-            .io
-            .try_borrow()
-            .ok()
-            .map(|io| io.sock.watch_close());
-        async move {
-            match watch {
-                Some(watch) => watch.closed().await,
-                None => std::future::pending().await,
-            }
-        }
+        self.conn.closed()
     }
 
     /// The request's body, to read as it arrives, when the service asked to stream it

@@ -1,4 +1,4 @@
-//! Spawning a task on the shard so that the ring's driver sees it run (`Seen`).
+//! Spawning a task on the shard so that the ring's driver sees it run.
 //!
 //! The driver blocks the shard in its ring only when nothing else is left to run, and
 //! glommio offers no way to ask whether a task is ready. So every task the server spawns
@@ -10,9 +10,8 @@
 //! `IoLoop::spawn_callback`).
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 
 thread_local! {
     /// Polls of counted tasks on this thread, ever.
@@ -21,25 +20,20 @@ thread_local! {
 
 /// Spawns `future` on the current shard, counted (see the module docs).
 pub(crate) fn spawn<T: 'static>(future: impl Future<Output = T> + 'static) -> glommio::Task<T> {
-    glommio::spawn_local(Seen(Box::pin(future)))
+    glommio::spawn_local(async move {
+        let mut future = pin!(future);
+        poll_fn(|cx| {
+            POLLS.with(|polls| polls.set(polls.get().wrapping_add(1)));
+            future.as_mut().poll(cx)
+        })
+        .await
+    })
 }
 
 /// Polls of counted tasks on this thread so far: compare two readings to learn whether
 /// any ran in between.
 pub(crate) fn polls() -> u64 {
     POLLS.with(Cell::get)
-}
-
-/// A future that counts its polls in `POLLS`.
-struct Seen<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for Seen<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        POLLS.with(|polls| polls.set(polls.get().wrapping_add(1)));
-        self.0.as_mut().poll(cx)
-    }
 }
 
 #[cfg(test)]

@@ -217,19 +217,7 @@ impl UpgradedWriter {
     /// Resolves when the client goes away, for a session that is not reading (a reader
     /// learns it from [`UpgradedReader::read_before`]).
     pub fn closed(&self) -> impl Future<Output = ()> + 'static {
-        let watch = self
-            .session
-            .0
-            .io
-            .try_borrow()
-            .ok()
-            .map(|io| io.sock.watch_close());
-        async move {
-            match watch {
-                Some(watch) => watch.closed().await,
-                None => std::future::pending().await,
-            }
-        }
+        self.session.0.closed()
     }
 }
 

@@ -142,24 +142,8 @@ pub type Result<T = (), E = Error> = std::result::Result<T, E>;
 /// Tornado's default error page: `<html><title>404: Not Found</title><body>404: Not
 /// Found</body></html>`, with the reason HTML-escaped.
 pub(crate) fn error_page(status: u16, reason: &str) -> String {
-    let message = escape_html(reason);
+    let message = crate::escape::xhtml_escape(reason);
     format!("<html><title>{status}: {message}</title><body>{status}: {message}</body></html>")
-}
-
-/// Escapes `&<>"'` as Tornado's `xhtml_escape` does.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

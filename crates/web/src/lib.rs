@@ -30,13 +30,14 @@
 //! - [`cookies`]: `Cookie`/`Set-Cookie` and Tornado's signed values.
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
-//! - `etag`: the automatic ETag and `If-None-Match`.
+//! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
 
 mod app;
 pub mod arguments;
 pub mod cookies;
 mod error;
+mod escape;
 mod etag;
 mod handler;
 mod json;
@@ -51,6 +52,7 @@ pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).
 pub use bytes::Bytes;
 pub use error::{Error, Finish, HttpError, Result};
+pub use escape::xhtml_escape;
 pub use handler::Handler;
 pub use json::json_encode;
 pub use lifecycle::RequestHandler;

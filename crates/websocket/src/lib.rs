@@ -47,6 +47,7 @@
 //! assert_eq!(server.decode_vec(&mut wire).unwrap(), Some(Message::Text("hello hello hello".into())));
 //! ```
 
+mod client;
 mod decode;
 pub mod deflate;
 mod error;
@@ -54,6 +55,7 @@ mod frame;
 mod handshake;
 mod message;
 
+pub use client::{client_request, parse_response_head};
 pub use decode::{Decoder, DEFAULT_MAX_MESSAGE_SIZE};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{apply_mask, encode_frame, FrameHeader, Opcode, MAX_HEADER_LEN};

@@ -5,8 +5,10 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use typhoon_websocket::deflate::{accept_response, offer, DeflateConfig};
-use typhoon_websocket::{check_response, client_key, Decoder, Encoder, Message, Role};
+use typhoon_websocket::deflate::DeflateConfig;
+use typhoon_websocket::{
+    check_response, client_key, client_request, parse_response_head, Decoder, Encoder, Message,
+};
 
 /// A blocking WebSocket client: the handshake, then whole messages through the codec. For
 /// tests: every failure to talk is a `None` or an `Err`, never a hang (reads time out
@@ -66,47 +68,19 @@ impl WebSocketTestClient {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .map_err(|e| e.to_string())?;
         let key = client_key(fastrand::u128(..).to_le_bytes());
-        let mut request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if compress {
-            request.push_str(&format!(
-                "Sec-WebSocket-Extensions: {}\r\n",
-                offer(&DeflateConfig::default())
-            ));
-        }
-        request.push_str("\r\n");
+        let compression = compress.then(DeflateConfig::default);
+        let request = client_request(&addr.to_string(), path, &key, headers, compression.as_ref());
         stream
             .write_all(request.as_bytes())
             .map_err(|e| e.to_string())?;
         let head = read_head(&mut stream)?;
-        let status: u16 = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| head.clone())?;
+        let (status, fields) = parse_response_head(&head).ok_or_else(|| head.clone())?;
         if status != 101 {
             return Err(head);
         }
-        let fields: Vec<(&str, &[u8])> = head
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(": "))
-            .map(|(n, v)| (n, v.as_bytes()))
-            .collect();
-        let accepted =
-            check_response(status, fields, &key).map_err(|e| format!("{e:?}: {head}"))?;
-        let mut encoder = Encoder::new(Role::Client);
-        let mut decoder = Decoder::new(Role::Client);
-        if let Some(extension) = accepted.extensions.first() {
-            let negotiated = accept_response(extension, &DeflateConfig::default())
-                .map_err(|e| format!("{e:?}: {head}"))?;
-            encoder = encoder.with_deflater(Some(negotiated.deflater(Role::Client, 6)));
-            decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Client)));
-        }
+        let (encoder, decoder) = check_response(status, fields, &key)
+            .and_then(|accepted| accepted.client_codec(compression.as_ref()))
+            .map_err(|e| format!("{e:?}: {head}"))?;
         Ok(Self {
             stream,
             encoder,

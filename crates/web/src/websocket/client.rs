@@ -7,8 +7,10 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use typhoon_server::IoLoop;
-use typhoon_websocket::deflate::{accept_response, offer, DeflateConfig};
-use typhoon_websocket::{check_response, client_key, Decoder, Encoder, Message, Role};
+use typhoon_websocket::deflate::DeflateConfig;
+use typhoon_websocket::{
+    check_response, client_key, client_request, parse_response_head, Decoder, Encoder, Message,
+};
 
 use super::WsMessage;
 
@@ -49,37 +51,15 @@ pub async fn websocket_connect(
         .map_err(|e| io::Error::other(format!("cannot connect to {addr}: {e}")))?;
     stream.set_nodelay(true).ok();
     let key = client_key(fastrand::u128(..).to_le_bytes());
-    let mut request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-    );
-    if let Some(config) = &compression {
-        request.push_str(&format!("Sec-WebSocket-Extensions: {}\r\n", offer(config)));
-    }
-    request.push_str("\r\n");
+    let request = client_request(authority, path, &key, &[], compression.as_ref());
     stream.write_all(request.as_bytes()).await?;
     let (head, rest) = read_head(&mut stream).await?;
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
+    let (status, fields) = parse_response_head(&head)
         .ok_or_else(|| io::Error::other(format!("not an HTTP response: {head:?}")))?;
-    let fields: Vec<(&str, &[u8])> = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim(), v.trim().as_bytes()))
-        .collect();
-    let status_line = head.lines().next().unwrap_or("").to_owned();
-    let accepted = check_response(status, fields, &key)
-        .map_err(|e| io::Error::other(format!("handshake refused ({status_line}): {e:?}")))?;
-    let mut encoder = Encoder::new(Role::Client);
-    let mut decoder = Decoder::new(Role::Client);
-    if let (Some(config), Some(extension)) = (&compression, accepted.extensions.first()) {
-        let negotiated = accept_response(extension, config)
-            .map_err(|e| io::Error::other(format!("bad extension answer: {e:?}")))?;
-        encoder = encoder.with_deflater(Some(negotiated.deflater(Role::Client, config.level)));
-        decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Client)));
-    }
+    let status_line = head.lines().next().unwrap_or("");
+    let (encoder, decoder) = check_response(status, fields, &key)
+        .and_then(|accepted| accepted.client_codec(compression.as_ref()))
+        .map_err(|e| io::Error::other(format!("handshake refused ({status_line}): {e}")))?;
     Ok(WebSocketClient {
         stream,
         encoder,
