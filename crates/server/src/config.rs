@@ -44,6 +44,13 @@ pub struct ServerConfig {
     /// Share the port with sockets that are already listening on it (SO_REUSEPORT across
     /// processes). Off by default, so a second server on a busy port fails loudly.
     pub reuse_port: bool,
+    /// Port-per-shard mode: besides the shared port P, shard k also listens alone on port
+    /// P + 1 + k (each bound address), so a reverse proxy or a monitor can address one
+    /// shard. With port 0 the kernel picks each shard's own port; [`ServerHandle::shard_addrs`]
+    /// tells which.
+    ///
+    /// [`ServerHandle::shard_addrs`]: crate::ServerHandle::shard_addrs
+    pub port_per_shard: bool,
     /// Close every connection after one response (Tornado's `no_keep_alive`).
     pub no_keep_alive: bool,
     /// Bytes of io_uring registered memory per shard (glommio's `io_memory`). The default
@@ -76,6 +83,7 @@ impl Default for ServerConfig {
             shutdown_timeout: Duration::from_secs(10),
             backlog: 1024,
             reuse_port: false,
+            port_per_shard: false,
             no_keep_alive: false,
             io_memory: 512 << 10,
             server_name: concat!("TyphoonServer/", env!("CARGO_PKG_VERSION")).to_owned(),

@@ -1,58 +1,46 @@
-//! Stopping a running server from any thread: a flag plus the listening fds to shut down.
+//! Stopping a running server from any thread: a flag and an event the shards' accept loops
+//! wait on.
 
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-/// Cross-thread part of a server: the stop request and the listeners it must wake.
+use event_listener::Event;
+
+/// Cross-thread part of a server: the stop request.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     stop: AtomicBool,
-    listeners: Mutex<Vec<RawFd>>,
+    /// Notified once, on `stop`: every accept loop waits on it beside its listener.
+    stopped: Event,
 }
 
 impl Shared {
-    /// Asks every shard to stop: shutting down a listening socket makes its pending
-    /// `accept` fail at once, so each shard wakes on its own thread and drains there. No
-    /// shard polls for the flag.
+    /// Asks every shard to stop. Each accept loop wakes on its own thread (through its
+    /// shard's mailbox) and stops accepting; the listening sockets are left as they are, so
+    /// connections queued on a socket another process also holds (a hot restart, the fork
+    /// model, `add_sockets`) are accepted there instead of being reset.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        for &fd in self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            // SAFETY: fds in the list belong to open listeners; shards remove theirs (under
-            // this lock) before closing them.
-            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
-        }
+        self.stopped.notify(usize::MAX);
     }
 
     pub fn stop_requested(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
 
-    pub fn add_listener(&self, fd: RawFd) {
-        let mut listeners = self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        listeners.push(fd);
-        if self.stop_requested() {
-            // SAFETY: the caller owns the open listener.
-            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
-        }
-    }
-
-    pub fn forget_listeners(&self, fds: impl IntoIterator<Item = RawFd>) {
-        let mut listeners = self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        for fd in fds {
-            listeners.retain(|&l| l != fd);
+    /// Resolves once `stop` has been called (at once if it already was). Wrap it in
+    /// `afar::from_afar` on a shard: the notify comes from another thread.
+    pub async fn until_stopped(&self) {
+        loop {
+            if self.stop_requested() {
+                return;
+            }
+            let listener = self.stopped.listen();
+            if self.stop_requested() {
+                return;
+            }
+            listener.await;
         }
     }
 }
@@ -80,6 +68,7 @@ impl Shared {
 pub struct ServerHandle {
     pub(crate) shared: Arc<Shared>,
     pub(crate) addrs: Vec<SocketAddr>,
+    pub(crate) shard_addrs: Vec<Vec<SocketAddr>>,
 }
 
 impl ServerHandle {
@@ -93,6 +82,13 @@ impl ServerHandle {
     /// The addresses the server listens on.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// Where shard `shard` alone listens in port-per-shard mode
+    /// ([`ServerConfig::port_per_shard`](crate::ServerConfig::port_per_shard)); empty
+    /// otherwise.
+    pub fn shard_addrs(&self, shard: usize) -> &[SocketAddr] {
+        self.shard_addrs.get(shard).map_or(&[], Vec::as_slice)
     }
 
     /// The port the server listens on (the one the kernel chose when bound to port 0).

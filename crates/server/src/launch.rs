@@ -2,7 +2,6 @@
 
 use std::cell::Cell;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
@@ -29,6 +28,8 @@ pub(crate) struct Plan<M> {
     pub config: Arc<ServerConfig>,
     pub shards: Vec<(ShardInfo, Vec<Socket>)>,
     pub addrs: Vec<SocketAddr>,
+    /// Each shard's own addresses (port-per-shard mode), by shard id.
+    pub shard_addrs: Vec<Vec<SocketAddr>>,
     pub shared: Arc<Shared>,
 }
 
@@ -59,6 +60,7 @@ impl<M: MakeService> Plan<M> {
         ServerHandle {
             shared: self.shared.clone(),
             addrs: self.addrs.clone(),
+            shard_addrs: self.shard_addrs.clone(),
         }
     }
 
@@ -91,9 +93,6 @@ impl<M: MakeService> Launch for Plan<M> {
         let count = shards.len();
         let mesh = Arc::new(Mesh::new(count));
         for (info, listeners) in shards {
-            for socket in &listeners {
-                shared.add_listener(socket.as_raw_fd());
-            }
             let plan = ShardPlan {
                 info,
                 listeners,

@@ -129,6 +129,7 @@ pub use ioloop::{
     sleep, with_timeout, Deadline, ExecutorError, IoLoop, PeriodicCallback, Timeout, TimeoutError,
 };
 pub use launch::RunningServer;
+pub use listener::bind_sockets;
 pub use mesh::{submit_to, Bus, Lagged, MeshError, Subscription};
 pub use responder::Responder;
 pub use server::HttpServer;

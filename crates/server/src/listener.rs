@@ -2,7 +2,7 @@
 //! host (IPv4 and IPv6) by default, SO_REUSEADDR, SO_REUSEPORT for one socket per shard.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -40,6 +40,76 @@ pub(crate) fn resolve(spec: &BindSpec) -> Result<Vec<SocketAddr>> {
         });
     }
     Ok(addrs)
+}
+
+/// Binds `spec` on each address it resolves to, as Tornado's `bind_sockets`: with port 0
+/// the port the kernel gives the first address is used for the others, and an address
+/// family the host lacks is skipped when no address was named. Unless `share` says the
+/// port may already be in use by others, a busy port is [`Error::PortInUse`].
+pub(crate) fn bind_all(
+    spec: &BindSpec,
+    backlog: i32,
+    share: bool,
+) -> Result<Vec<(Socket, SocketAddr)>> {
+    let lenient = matches!(spec.address.as_deref(), None | Some("") | Some("localhost"));
+    let mut port = spec.port;
+    let mut bound = Vec::new();
+    for addr in resolve(spec)? {
+        let addr = SocketAddr::new(addr.ip(), port);
+        let socket = if port != 0 && !share {
+            check_free(addr).and_then(|()| bind_listener(addr, backlog))
+        } else {
+            bind_listener(addr, backlog)
+        };
+        let socket = match socket {
+            Ok(socket) => socket,
+            Err(e) if lenient && is_absent_family(&e) => {
+                log::debug!("skipping {addr}: {e}");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let local = socket
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .ok_or(Error::Usage("a bound socket has no local address"))?;
+        port = local.port();
+        bound.push((socket, local));
+    }
+    if bound.is_empty() {
+        return Err(Error::Usage("no address could be bound"));
+    }
+    Ok(bound)
+}
+
+/// Tornado's `netutil.bind_sockets`: listening sockets on `port` at `address` (`""` for
+/// every interface, IPv4 and IPv6), to hand to
+/// [`HttpServer::add_sockets`](crate::HttpServer::add_sockets) — of this process, or of
+/// processes forked after binding. They carry SO_REUSEADDR and SO_REUSEPORT; a port some
+/// other socket already listens on is refused.
+///
+/// # Errors
+///
+/// [`Error::PortInUse`], [`Error::Resolve`], [`Error::Bind`].
+///
+/// # Examples
+///
+/// ```
+/// let sockets = typhoon_server::bind_sockets(0, "127.0.0.1", 128)?;
+/// assert_eq!(sockets.len(), 1);
+/// assert_ne!(sockets[0].local_addr()?.port(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn bind_sockets(port: u16, address: &str, backlog: i32) -> Result<Vec<TcpListener>> {
+    let spec = BindSpec {
+        port,
+        address: Some(address.to_owned()),
+    };
+    Ok(bind_all(&spec, backlog, false)?
+        .into_iter()
+        .map(|(socket, _)| TcpListener::from(socket))
+        .collect())
 }
 
 /// Fails with [`Error::PortInUse`] if some socket already listens on `addr`.

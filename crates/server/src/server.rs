@@ -1,7 +1,7 @@
 //! `HttpServer`: Tornado's `HTTPServer(app)`, `bind(port)`, `start(n)` and `listen(port)`,
 //! with shards in place of forked processes.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use socket2::Socket;
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::handle::{ServerHandle, Shared};
 use crate::ioloop::IoLoop;
 use crate::launch::{Plan, RunningServer};
-use crate::listener::{bind_listener, check_free, is_absent_family, resolve, BindSpec};
+use crate::listener::{bind_all, bind_listener, check_free, BindSpec};
 use crate::service::{MakeService, ShardInfo};
 
 /// An HTTP server made of shards: one pinned thread per shard, each with its own io_uring
@@ -47,6 +47,10 @@ pub struct HttpServer<M> {
     addrs: Vec<SocketAddr>,
     /// Shard 0's listeners, bound by `bind` so errors surface there, as in Tornado.
     first: Vec<Socket>,
+    /// Addresses of `first`: every other shard binds its own socket on each.
+    group: Vec<SocketAddr>,
+    /// Sockets given by `add_sockets`: every shard accepts from its own duplicate of each.
+    shared: Vec<Socket>,
 }
 
 impl<M: MakeService> HttpServer<M> {
@@ -63,6 +67,8 @@ impl<M: MakeService> HttpServer<M> {
             config,
             addrs: Vec::new(),
             first: Vec::new(),
+            group: Vec::new(),
+            shared: Vec::new(),
         }
     }
 
@@ -99,37 +105,71 @@ impl<M: MakeService> HttpServer<M> {
     }
 
     fn bind_spec(&mut self, spec: BindSpec) -> Result<()> {
-        let lenient = matches!(spec.address.as_deref(), None | Some("") | Some("localhost"));
-        let mut port = spec.port;
-        let mut bound = 0;
-        for addr in resolve(&spec)? {
-            let addr = SocketAddr::new(addr.ip(), port);
-            let socket = if port != 0 && !self.config.reuse_port {
-                check_free(addr).and_then(|()| bind_listener(addr, self.config.backlog))
-            } else {
-                bind_listener(addr, self.config.backlog)
-            };
-            let socket = match socket {
-                Ok(socket) => socket,
-                Err(e) if lenient && is_absent_family(&e) => {
-                    log::debug!("skipping {addr}: {e}");
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let local = socket
-                .local_addr()
-                .ok()
-                .and_then(|a| a.as_socket())
-                .ok_or(Error::Usage("a bound socket has no local address"))?;
-            // As Tornado's bind_sockets: with port 0, the first family's port is reused.
-            port = local.port();
+        for (socket, local) in bind_all(&spec, self.config.backlog, self.config.reuse_port)? {
             self.addrs.push(local);
+            self.group.push(local);
             self.first.push(socket);
-            bound += 1;
         }
-        if bound == 0 {
-            return Err(Error::Usage("no address could be bound"));
+        Ok(())
+    }
+
+    /// Serves on listening sockets made elsewhere (Tornado's `add_sockets`): by
+    /// [`bind_sockets`](crate::bind_sockets), by a supervisor that bound them before
+    /// dropping privileges, or inherited from another process. Every shard accepts from
+    /// its own duplicate of each socket, and stopping the server leaves the sockets
+    /// listening for whoever else holds them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] when a socket is not a listening TCP socket or cannot be made
+    /// non-blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> typhoon_server::Result<()> {
+    /// use typhoon_server::{bind_sockets, Factory, HttpServer, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let sockets = bind_sockets(8888, "127.0.0.1", 1024)?;
+    /// let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+    /// server.add_sockets(sockets)?;
+    /// server.start(2)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_sockets(&mut self, sockets: impl IntoIterator<Item = TcpListener>) -> Result<()> {
+        for listener in sockets {
+            let socket = Socket::from(listener);
+            let addr = socket.local_addr().ok().and_then(|a| a.as_socket());
+            let checked = socket
+                .is_listener()
+                .and_then(|listening| {
+                    if listening {
+                        socket.set_nonblocking(true)
+                    } else {
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidInput,
+                            "the socket is not listening",
+                        ))
+                    }
+                })
+                .and(addr.ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a TCP socket")
+                }));
+            match checked {
+                Ok(addr) => {
+                    self.addrs.push(addr);
+                    self.shared.push(socket);
+                }
+                Err(source) => {
+                    return Err(Error::Bind {
+                        addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+                        source,
+                    })
+                }
+            }
         }
         Ok(())
     }
@@ -180,9 +220,9 @@ impl<M: MakeService> HttpServer<M> {
     }
 
     fn plan(self, shards: Option<usize>) -> Result<Plan<M>> {
-        if self.first.is_empty() {
+        if self.first.is_empty() && self.shared.is_empty() {
             return Err(Error::Usage(
-                "start() needs a listening address: call bind(port) first",
+                "start() needs a listening address: call bind(port) or add_sockets first",
             ));
         }
         crate::uring::probe()?;
@@ -202,34 +242,92 @@ impl<M: MakeService> HttpServer<M> {
             Some(n) => n,
         };
         let config = Arc::new(self.config);
-        let mut listeners = vec![self.first];
-        for _ in 1..count {
-            let sockets = self
-                .addrs
-                .iter()
-                .map(|&addr| bind_listener(addr, config.backlog));
-            listeners.push(sockets.collect::<Result<Vec<_>>>()?);
+        let mut shard_addrs = Vec::with_capacity(count);
+        let mut shards = Vec::with_capacity(count);
+        let mut first = Some(self.first);
+        for (id, &cpu) in cpus.iter().enumerate().take(count) {
+            let mut sockets = match first.take() {
+                Some(sockets) => sockets,
+                None => self
+                    .group
+                    .iter()
+                    .map(|&addr| bind_listener(addr, config.backlog))
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let mut own = Vec::new();
+            if config.port_per_shard {
+                for addr in own_addrs(&self.group, id) {
+                    if addr.port() != 0 && !config.reuse_port {
+                        check_free(addr)?;
+                    }
+                    let socket = bind_listener(addr, config.backlog)?;
+                    own.extend(socket.local_addr().ok().and_then(|a| a.as_socket()));
+                    sockets.push(socket);
+                }
+            }
+            for socket in &self.shared {
+                sockets.push(socket.try_clone().map_err(|source| Error::Io {
+                    context: "cannot duplicate a socket given to add_sockets",
+                    source,
+                })?);
+            }
+            shard_addrs.push(own);
+            shards.push((
+                ShardInfo {
+                    id,
+                    shards: count,
+                    cpu,
+                },
+                sockets,
+            ));
         }
-        let shards = listeners
-            .into_iter()
-            .enumerate()
-            .map(|(id, sockets)| {
-                (
-                    ShardInfo {
-                        id,
-                        shards: count,
-                        cpu: cpus[id],
-                    },
-                    sockets,
-                )
-            })
-            .collect();
         Ok(Plan {
             make: self.make,
             config,
             shards,
             addrs: self.addrs,
+            shard_addrs,
             shared: Arc::new(Shared::default()),
         })
+    }
+}
+
+/// Shard `id`'s own addresses in port-per-shard mode: each address of the shared group at
+/// its port + 1 + `id` (port 0 stays 0: the kernel picks).
+fn own_addrs(group: &[SocketAddr], id: usize) -> Vec<SocketAddr> {
+    let mut seen = Vec::new();
+    for addr in group {
+        let port = match addr.port() {
+            0 => 0,
+            port => port.saturating_add(1).saturating_add(id as u16),
+        };
+        let own = SocketAddr::new(addr.ip(), port);
+        if !seen.contains(&own) {
+            seen.push(own);
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_shard_owns_the_port_after_the_shared_one_plus_its_id() {
+        let group: Vec<SocketAddr> = vec![
+            "0.0.0.0:8888".parse().unwrap(),
+            "[::]:8888".parse().unwrap(),
+        ];
+        let own = own_addrs(&group, 2);
+        assert_eq!(
+            own,
+            [
+                "0.0.0.0:8891".parse().unwrap(),
+                "[::]:8891".parse().unwrap()
+            ]
+        );
+        let any: Vec<SocketAddr> = vec!["127.0.0.1:0".parse().unwrap()];
+        assert_eq!(own_addrs(&any, 5), any);
     }
 }

@@ -2,6 +2,7 @@
 //! private service, from startup to drained shutdown.
 
 use std::os::fd::AsRawFd;
+use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -58,7 +59,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         reason,
     };
     let fail = |err: Error, listeners: Vec<Socket>| {
-        shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
         drop(listeners);
         Err(err)
     };
@@ -114,7 +114,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         let ring = match Ring::new() {
             Ok(ring) => ring,
             Err(e) => {
-                shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
                 return Err(Error::Shard {
                     shard: info.id,
                     reason: format!("could not set up its io_uring (Linux 6.1 or newer is needed): {e}"),
@@ -124,7 +123,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         // Before any accept is armed on them: see `doorbell` on the order of wait entries.
         for socket in &listeners {
             if let Err(e) = ring.doorbell().watch_listener(socket.as_raw_fd()) {
-                shared.forget_listeners(listeners.iter().map(|s| s.as_raw_fd()));
                 return Err(Error::Shard {
                     shard: info.id,
                     reason: format!("could not watch its listener for wakeups (epoll): {e}"),
@@ -138,7 +136,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
         let mut accepting = Vec::new();
-        let fds: Vec<_> = listeners.iter().map(|s| s.as_raw_fd()).collect();
         for socket in listeners {
             addrs.push(socket.local_addr().ok().and_then(|a| a.as_socket()));
             accepting.push(Rc::new(Acceptor::new(ring.clone(), socket)));
@@ -159,8 +156,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         for accept in loops {
             accept.await;
         }
-        // Listeners close below; forget their fds first so stop() never touches them.
-        shared.forget_listeners(fds);
         for acceptor in accepting {
             if let Ok(acceptor) = Rc::try_unwrap(acceptor) {
                 acceptor.close().await;
@@ -195,9 +190,20 @@ async fn accept_loop<S: Service>(
     state: Rc<ShardState>,
     shared: Arc<Shared>,
 ) {
+    // The stop request comes from another thread: through the shard's mailbox.
+    let mut stopped = pin!(crate::afar::from_afar(async {
+        shared.until_stopped().await
+    }));
     loop {
-        match acceptor.accept().await {
-            Ok(fd) => {
+        let accepted = async { Some(acceptor.accept().await) }
+            .or(async {
+                stopped.as_mut().await;
+                None
+            })
+            .await;
+        match accepted {
+            None => return,
+            Some(Ok(fd)) => {
                 let sock = match Sock::new(ring.clone(), fd) {
                     Ok(sock) => sock,
                     Err(e) => {
@@ -205,15 +211,16 @@ async fn accept_loop<S: Service>(
                         continue;
                     }
                 };
-                if shared.stop_requested() {
-                    return;
-                }
                 // Responses are written whole, one send per batch; Nagle would only delay them.
                 let _ = socket2::SockRef::from(&sock).set_nodelay(true);
                 crate::task::spawn(conn::serve(sock, service.clone(), state.clone())).detach();
+                // A connection taken as the stop came is still served (drained with
+                // `Connection: close`), never dropped unanswered.
+                if shared.stop_requested() {
+                    return;
+                }
             }
-            Err(_) if shared.stop_requested() => return,
-            Err(e) => {
+            Some(Err(e)) => {
                 // Out of fds or memory, or a connection reset before accept: keep serving, but
                 // pause so a persistent condition does not spin the shard.
                 log::warn!("shard {}: accept failed: {e}", state.info.id);

@@ -51,6 +51,13 @@ pub mod httpserver {
     };
 }
 
+/// Tornado's `tornado.netutil`: `bind_sockets`, for [`HttpServer::add_sockets`].
+///
+/// [`HttpServer::add_sockets`]: httpserver::HttpServer::add_sockets
+pub mod netutil {
+    pub use typhoon_server::bind_sockets;
+}
+
 /// Tornado's `tornado.websocket`: `WebSocketHandler`, served at a route by
 /// `WebSocketRoute`.
 pub mod websocket {
