@@ -12,6 +12,14 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+step "cargo +$msrv check (the declared minimum Rust version)"
+if command -v rustup >/dev/null 2>&1 && rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1; then
+    cargo "+$msrv" check --workspace --all-targets
+else
+    echo "SKIPPED: rustup cannot install Rust $msrv here, so the minimum version is not checked"
+fi
+
 # Each test in its own process: many glommio executors in one process would share the
 # 8 MiB locked-memory limit.
 if cargo nextest --version >/dev/null 2>&1; then

@@ -322,11 +322,16 @@ struct UserHeaders {
 impl UserHeaders {
     /// Writes one application header unless it is unsafe or framing belongs to us.
     fn write(&mut self, out: &mut BytesMut, field: &impl HeaderField, keep_length: bool) {
-        let (name, value) = (field.name(), field.value());
-        let safe = field.checked() || is_token(name.as_bytes()) && is_field_value(value.as_bytes());
-        if !safe {
-            return;
-        }
+        let (name, value) = match field.checked() {
+            Some(checked) => (checked.name(), checked.value()),
+            None => {
+                let (name, value) = (field.name(), field.value());
+                if !(is_token(name.as_bytes()) && is_field_value(value.as_bytes())) {
+                    return;
+                }
+                (name, value)
+            }
+        };
         // By length first: most names are none of these, and one compare settles it.
         match name.len() {
             14 if name.eq_ignore_ascii_case("content-length") => {

@@ -124,12 +124,56 @@ pub trait HeaderField {
     fn name(&self) -> &str;
     /// The field value.
     fn value(&self) -> &str;
-    /// Whether the name and value are known to be safe: the encoder checks them
-    /// otherwise. Return `true` only from a type whose constructor guarantees a token
-    /// name and a value without controls (as [`Field`] does): the encoder then writes
-    /// the bytes as they are, and a CR or LF among them would split the response.
-    fn checked(&self) -> bool {
-        false
+    /// The name and value already known to be safe, which the encoder then writes as
+    /// they are; `None` (the default) has the encoder check `name()` and `value()`. Only
+    /// a [`Field`] or an `unsafe` [`CheckedField::new_unchecked`] can vouch, so safe code
+    /// cannot skip the CR/LF check.
+    fn checked(&self) -> Option<CheckedField<'_>> {
+        None
+    }
+}
+
+/// A header name and value known to be safe to write unchecked: a token name and a value
+/// without control characters. Made from a [`Field`] (checked when it was made) or, by a
+/// type that guarantees it by construction, with [`new_unchecked`](Self::new_unchecked).
+///
+/// # Examples
+///
+/// ```
+/// use typhoon_http1::{Field, HeaderField};
+///
+/// let field = Field::from_static("Cache-Control", "no-cache");
+/// let checked = field.checked().expect("a Field vouches for itself");
+/// assert_eq!((checked.name(), checked.value()), ("Cache-Control", "no-cache"));
+/// assert!(("A", "1").checked().is_none());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedField<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+impl<'a> CheckedField<'a> {
+    /// Vouches for `name` and `value` without looking at them.
+    ///
+    /// # Safety
+    ///
+    /// `name` must be a token (RFC 9110) and `value` free of NUL, CR, LF and other
+    /// controls but tab: the encoder writes them as they are, and a CR or LF would let the
+    /// value split the response (header injection). This is a protocol invariant, not a
+    /// memory one; `unsafe` marks that the caller, not the type, guarantees it.
+    pub unsafe fn new_unchecked(name: &'a str, value: &'a str) -> Self {
+        Self { name, value }
+    }
+
+    /// The field name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The field value.
+    pub fn value(&self) -> &'a str {
+        self.value
     }
 }
 
@@ -149,8 +193,11 @@ impl HeaderField for Field<'_> {
     fn value(&self) -> &str {
         &self.value
     }
-    fn checked(&self) -> bool {
-        true
+    fn checked(&self) -> Option<CheckedField<'_>> {
+        Some(CheckedField {
+            name: &self.name,
+            value: &self.value,
+        })
     }
 }
 
@@ -161,7 +208,7 @@ impl<T: HeaderField + ?Sized> HeaderField for &T {
     fn value(&self) -> &str {
         (**self).value()
     }
-    fn checked(&self) -> bool {
+    fn checked(&self) -> Option<CheckedField<'_>> {
         (**self).checked()
     }
 }

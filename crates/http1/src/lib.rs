@@ -89,7 +89,7 @@ pub use encode::{
     ResponseHead,
 };
 pub use error::ParseError;
-pub use field::{Field, HeaderField, InvalidField};
+pub use field::{CheckedField, Field, HeaderField, InvalidField};
 pub use limits::Limits;
 pub use method::{Method, Version};
 pub use preamble::Preamble;

@@ -62,7 +62,7 @@ pub use global::{
     try_parse_config_file,
 };
 pub use kind::Kind;
-pub use logging::{define_logging_options, enable_pretty_logging};
+pub use logging::{define_logging_options, enable_default_logging, enable_pretty_logging};
 pub use mock::MockGuard;
 pub use parser::OptionParser;
 pub use types::{IntoDefault, OptionType, Scalar};

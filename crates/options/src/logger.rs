@@ -206,7 +206,7 @@ static LOGGER: PrettyLogger = PrettyLogger {
 static INSTALLED: OnceLock<bool> = OnceLock::new();
 
 /// Makes `sinks` the process's log configuration. Returns `false` when another logger
-/// was installed first (for instance `typhoon::log::enable_pretty_logging`): the first
+/// was installed first (for instance `env_logger`): the first
 /// install wins, as `log` allows only one.
 pub(crate) fn install(sinks: Sinks) -> bool {
     let level = sinks.level;
@@ -216,6 +216,18 @@ pub(crate) fn install(sinks: Sinks) -> bool {
         log::set_max_level(level);
     }
     ours
+}
+
+/// Makes `sinks` the process's log configuration unless one is set already.
+pub(crate) fn install_if_unset(sinks: Sinks) {
+    let unset = LOGGER
+        .sinks
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_none();
+    if unset {
+        install(sinks);
+    }
 }
 
 /// Tornado's colours by level: blue, green, yellow, red.

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use log::LevelFilter;
 
 use crate::error::Error;
-use crate::logger::{install, stderr_is_tty, LogFile, Rotation, Sinks};
+use crate::logger::{install, install_if_unset, stderr_is_tty, LogFile, Rotation, Sinks};
 use crate::parser::OptionParser;
 
 /// Defines `--logging`, `--log-to-stderr`, `--log-file-prefix`, `--log-file-max-size`,
@@ -86,8 +86,8 @@ pub fn define_logging_options(parser: &OptionParser) -> Result<(), Error> {
 /// `parser` say (Tornado's `enable_pretty_logging`); parsing calls it. With
 /// `--logging=none` it does nothing. Lines look like Tornado's:
 /// `[I 261126 22:59:20 shard:91] shard 0 on CPU 0 listening on 0.0.0.0:8888`, coloured
-/// on a terminal. Another logger installed earlier in the process (such as
-/// `typhoon::log::enable_pretty_logging`'s) stays: the first one wins.
+/// on a terminal. It replaces the configuration `typhoon::log::enable_pretty_logging()`
+/// made; a logger of another crate installed earlier in the process stays.
 ///
 /// # Errors
 ///
@@ -159,4 +159,27 @@ pub fn enable_pretty_logging(parser: &OptionParser) -> Result<(), Error> {
         file,
     });
     Ok(())
+}
+
+/// Sends log records to stderr in Tornado's format at the level `RUST_LOG` names
+/// (`trace`, `debug`, `info`, `warn`, `error` or `off`; INFO when unset or unknown),
+/// unless the logging options configured the logger already: what `typhoon::log::
+/// enable_pretty_logging()` does for programs without options.
+///
+/// # Examples
+///
+/// ```
+/// typhoon_options::enable_default_logging();
+/// assert!(log::max_level() >= log::LevelFilter::Error);
+/// ```
+pub fn enable_default_logging() {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::Info);
+    install_if_unset(Sinks {
+        level,
+        stderr: Some(stderr_is_tty()),
+        file: None,
+    });
 }

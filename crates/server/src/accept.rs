@@ -110,11 +110,14 @@ impl Acceptor {
 
     fn arm(&self) {
         let fd = self.listener.as_raw_fd();
-        let key = self.ring.start(Op::Accept(self.queue.clone()), || {
-            opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
-                .multi(true)
-                .build()
-        });
+        // SAFETY: a poll entry carries no pointer, only the listener's fd.
+        let key = unsafe {
+            self.ring.start(Op::Accept(self.queue.clone()), || {
+                opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+                    .multi(true)
+                    .build()
+            })
+        };
         self.queue.armed.set(Some(key));
     }
 

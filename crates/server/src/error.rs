@@ -56,7 +56,7 @@ pub enum Error {
     /// The kernel refuses io_uring (old kernel, `kernel.io_uring_disabled`, or a seccomp
     /// profile such as Docker's default).
     #[error(
-        "io_uring is unavailable ({0}): Typhoon needs Linux 5.8 or newer with io_uring \
+        "io_uring is unavailable ({0}): Typhoon needs Linux 6.1 or newer with io_uring \
          enabled (check `sysctl kernel.io_uring_disabled` and the container's seccomp profile)"
     )]
     IoUringUnavailable(String),

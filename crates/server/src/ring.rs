@@ -206,10 +206,18 @@ impl Ring {
 
     /// Starts an operation: `build` gets the `user_data` its completions will carry.
     /// Returns that key.
-    pub fn start(&self, op: Op, build: impl FnOnce() -> squeue::Entry) -> usize {
+    ///
+    /// # Safety
+    ///
+    /// Every pointer in the entry `build` makes must stay valid (and, for a buffer the
+    /// kernel writes, unaliased) until the operation's final completion is reaped: the
+    /// kernel reads or writes it at any time before then. `op` is what keeps it alive
+    /// (a send's `SockState` owns the buffer until `on_sent`).
+    pub unsafe fn start(&self, op: Op, build: impl FnOnce() -> squeue::Entry) -> usize {
         let key = self.with(|inner| {
             let key = inner.ops.insert(op);
-            inner.push(build().user_data(key as u64));
+            // SAFETY: the caller vouches for the entry's pointers (this function's contract).
+            unsafe { inner.push(build().user_data(key as u64)) };
             key
         });
         self.unpark();
@@ -218,7 +226,8 @@ impl Ring {
 
     /// Asks the kernel to cancel operation `key` (its final completion still comes).
     pub fn cancel(&self, key: usize) {
-        self.with(|inner| inner.push(cancel_entry(key)));
+        // SAFETY: a cancel entry carries no pointer, only the key of the operation.
+        self.with(|inner| unsafe { inner.push(cancel_entry(key)) });
         self.unpark();
     }
 
@@ -348,12 +357,13 @@ impl Drop for Ring {
 
 impl Inner {
     /// Queues one submission, flushing the queue to the kernel first when it is full.
-    pub fn push(&mut self, entry: squeue::Entry) {
+    ///
+    /// # Safety
+    ///
+    /// As [`Ring::start`]: what the entry points at must outlive its operation.
+    unsafe fn push(&mut self, entry: squeue::Entry) {
         loop {
-            // SAFETY: every entry we build points only at memory that outlives its
-            // operation: the provided buffers and the heartbeat's period (owned by the
-            // ring) and send buffers held by the operation's `SockState` until its
-            // completion.
+            // SAFETY: the caller vouches for the entry (this function's contract).
             if unsafe { self.uring.submission().push(&entry) }.is_ok() {
                 return;
             }
@@ -398,7 +408,9 @@ impl Inner {
         if self.beat != Beat::Armed {
             let key = self.ops.insert(Op::Heartbeat);
             let timeout = opcode::Timeout::new(&self.beat_period).build();
-            self.push(timeout.user_data(key as u64));
+            // SAFETY: the timeout points at `beat_period`, owned by the ring, which
+            // outlives every operation (dropping the ring drops the io_uring first).
+            unsafe { self.push(timeout.user_data(key as u64)) };
             self.beat = Beat::Armed;
         }
         if let Err(e) = self.uring.submitter().submit_and_wait(1) {
@@ -420,7 +432,8 @@ impl Inner {
             .multi(true)
             .build();
         let key = self.ops.insert(Op::Mail);
-        self.push(poll.user_data(key as u64));
+        // SAFETY: a poll entry carries no pointer, only the bell's fd.
+        unsafe { self.push(poll.user_data(key as u64)) };
         self.mail_armed = true;
     }
 
@@ -466,7 +479,8 @@ impl Inner {
         }
         drop(cq);
         for key in std::mem::take(&mut self.cancels) {
-            self.push(cancel_entry(key));
+            // SAFETY: a cancel entry carries no pointer.
+            unsafe { self.push(cancel_entry(key)) };
         }
         handled
     }

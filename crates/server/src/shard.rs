@@ -99,7 +99,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         Ok(executor) => executor,
         Err(e) => {
             return fail(
-                executor_error(&e.to_string(), config.io_memory, info.shards),
+                executor_error(&e.to_string(), config.io_memory, info),
                 listeners,
             )
         }
@@ -263,7 +263,7 @@ fn set_thread_name(name: &str) {
 }
 
 /// Turns glommio's executor-creation failure into an operator sentence.
-fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
+fn executor_error(message: &str, io_memory: usize, info: ShardInfo) -> Error {
     if let Some(rest) = message.split("MemLockLimit(").nth(1) {
         let mut numbers = rest
             .trim_end_matches(')')
@@ -274,7 +274,7 @@ fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
         return Error::MemLock {
             limit_kib: limit / 1024,
             needed_kib: needed / 1024,
-            suggest_kib: (needed * shards as u64).max(8192 * 1024) / 1024,
+            suggest_kib: (needed * info.shards as u64).max(8192 * 1024) / 1024,
         };
     }
     let lower = message.to_ascii_lowercase();
@@ -285,7 +285,7 @@ fn executor_error(message: &str, io_memory: usize, shards: usize) -> Error {
         return Error::IoUringUnavailable(message.to_owned());
     }
     Error::Shard {
-        shard: 0,
+        shard: info.id,
         reason: format!("could not create its io_uring executor: {message}"),
     }
 }
@@ -299,7 +299,7 @@ mod tests {
         let err = executor_error(
             "IO error occurred: MemLockLimit(65536/524288)",
             512 * 1024,
-            2,
+            shard(0, 2),
         );
         let text = err.to_string();
         assert!(text.contains("limit is 64 KiB"), "{text}");
@@ -308,7 +308,22 @@ mod tests {
 
     #[test]
     fn missing_io_uring_is_named() {
-        let err = executor_error("Function not implemented (os error 38)", 0, 1);
+        let err = executor_error("Function not implemented (os error 38)", 0, shard(0, 1));
         assert!(matches!(err, Error::IoUringUnavailable(_)), "{err}");
+        assert!(err.to_string().contains("Linux 6.1"), "{err}");
+    }
+
+    #[test]
+    fn another_failure_names_the_shard_it_happened_on() {
+        let err = executor_error("Too many open files (os error 24)", 0, shard(3, 4));
+        assert!(matches!(err, Error::Shard { shard: 3, .. }), "{err}");
+    }
+
+    fn shard(id: usize, shards: usize) -> ShardInfo {
+        ShardInfo {
+            id,
+            shards,
+            cpu: id,
+        }
     }
 }

@@ -263,11 +263,16 @@ impl Sock {
             };
             let fd = state.fd;
             state.sending.set(true);
-            self.ring.start(Op::Send(state.clone()), || {
-                opcode::Send::new(types::Fd(fd), ptr, len)
-                    .flags(libc::MSG_NOSIGNAL)
-                    .build()
-            });
+            // SAFETY: `ptr..ptr+len` lies in `state.out`, which the `Op::Send` holds and
+            // nobody touches while `sending` is set (until `on_sent`, awaited just below,
+            // even on a timeout).
+            unsafe {
+                self.ring.start(Op::Send(state.clone()), || {
+                    opcode::Send::new(types::Fd(fd), ptr, len)
+                        .flags(libc::MSG_NOSIGNAL)
+                        .build()
+                })
+            };
             match self.sent(timeout).await {
                 Ok(n) => done += n,
                 Err(e) => {
@@ -436,7 +441,9 @@ fn read_ready(ring: &Ring, state: &SockState, dst: &mut BytesMut) -> io::Result<
 /// Starts the connection's multishot receive.
 fn arm(ring: &Ring, state: &Rc<SockState>) {
     let fd = state.fd;
-    let key = ring.start(Op::Recv(state.clone()), || recv_entry(fd));
+    // SAFETY: the receive picks buffers from the ring's provided-buffer group, owned by
+    // the ring; the entry itself carries no pointer.
+    let key = unsafe { ring.start(Op::Recv(state.clone()), || recv_entry(fd)) };
     state.recv.set(Recv::Armed(key));
 }
 

@@ -1,15 +1,14 @@
 //! A one-syscall check that the kernel lets this process use io_uring, so a missing
 //! io_uring is one sentence on the main thread instead of a panic inside glommio.
 
-use std::io;
-
 use crate::error::{Error, Result};
 
-/// Sets up (and closes) a one-entry io_uring.
+/// Sets up (and closes) a one-entry io_uring with the shards' setup flags.
 ///
 /// # Errors
 ///
-/// [`Error::IoUringUnavailable`] when the kernel refuses: too old (`ENOSYS`), disabled by
+/// [`Error::IoUringUnavailable`] when the kernel refuses: too old (`ENOSYS`, or `EINVAL`
+/// for the flags of Linux 6.1), disabled by
 /// `kernel.io_uring_disabled` or a seccomp profile (`EPERM`, `EACCES`).
 pub(crate) fn probe() -> Result<()> {
     // On a thread of its own: a thread that sets up a ring gets an io_uring task context
@@ -20,23 +19,27 @@ pub(crate) fn probe() -> Result<()> {
 }
 
 fn probe_here() -> Result<()> {
-    // struct io_uring_params is 120 bytes; all zero asks for no features.
-    let mut params = [0u32; 30];
-    // SAFETY: io_uring_setup writes at most sizeof(io_uring_params) bytes into `params`.
-    let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1u32, params.as_mut_ptr()) };
-    if fd < 0 {
-        let err = io::Error::last_os_error();
-        return match err.raw_os_error() {
+    // The flags each shard's ring is set up with (`Ring::new`); DEFER_TASKRUN is the
+    // newest of them (Linux 6.1), so an older kernel answers EINVAL here.
+    let ring: std::io::Result<io_uring::IoUring> = io_uring::IoUring::builder()
+        .setup_single_issuer()
+        .setup_defer_taskrun()
+        .setup_taskrun_flag()
+        .setup_submit_all()
+        .build(1);
+    match ring {
+        Ok(_) => Ok(()),
+        Err(err) => match err.raw_os_error() {
             Some(libc::ENOSYS | libc::EPERM | libc::EACCES) => {
                 Err(Error::IoUringUnavailable(err.to_string()))
             }
-            // Anything else (ENOMEM, EMFILE) is not "unavailable": let glommio report it.
+            Some(libc::EINVAL) => Err(Error::IoUringUnavailable(format!(
+                "the kernel refuses IORING_SETUP_DEFER_TASKRUN: {err}"
+            ))),
+            // Anything else (ENOMEM, EMFILE) is not "unavailable": let the shard report it.
             _ => Ok(()),
-        };
+        },
     }
-    // SAFETY: `fd` is the ring we just created and own.
-    unsafe { libc::close(fd as i32) };
-    Ok(())
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
 //! - [`log`] — `enable_pretty_logging`.
-//! - [`testing`] — `TestServer`, Tornado's `AsyncHTTPTestCase` for Rust tests.
+//! - `testing` (feature `testing`) — `TestServer`, Tornado's `AsyncHTTPTestCase` for Rust
+//!   tests.
 
 pub use typhoon_server::{Error, Result};
 
@@ -96,12 +97,16 @@ pub mod httputil {
     pub use typhoon_http1::{Limits, Method, Request, Version};
 }
 
+#[cfg(feature = "testing")]
 pub mod testing;
 
 /// Tornado's `tornado.log`.
 pub mod log {
-    /// Sends log records to stderr with timestamps, at INFO and above unless `RUST_LOG`
-    /// says otherwise (Tornado's `enable_pretty_logging`). Safe to call more than once.
+    /// Sends log records to stderr in Tornado's format (`[I 261126 22:59:20 shard:91] …`),
+    /// at INFO and above unless `RUST_LOG` names another level (`trace`, `debug`, `info`,
+    /// `warn`, `error` or `off`). The same logger as the `--logging` options of
+    /// [`crate::options`]; the first configuration of the process wins. Safe to call more
+    /// than once.
     ///
     /// # Examples
     ///
@@ -109,9 +114,6 @@ pub mod log {
     /// typhoon::log::enable_pretty_logging();
     /// ```
     pub fn enable_pretty_logging() {
-        let env = env_logger::Env::default().default_filter_or("info");
-        let _ = env_logger::Builder::from_env(env)
-            .format_timestamp_millis()
-            .try_init();
+        typhoon_options::enable_default_logging();
     }
 }

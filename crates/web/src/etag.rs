@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use sha1::{Digest, Sha1};
-use typhoon_http1::HeaderField;
+use typhoon_http1::{CheckedField, HeaderField};
 
 /// Bodies up to this size are remembered: comparing them costs less than hashing them.
 const MEMO_MAX: usize = 512;
@@ -46,8 +46,9 @@ impl HeaderField for Etag {
     fn value(&self) -> &str {
         self.as_str()
     }
-    fn checked(&self) -> bool {
-        true
+    fn checked(&self) -> Option<CheckedField<'_>> {
+        // SAFETY: a token name, and `of` writes only quotes and hex digits.
+        Some(unsafe { CheckedField::new_unchecked("Etag", self.as_str()) })
     }
 }
 

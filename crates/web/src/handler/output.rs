@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use typhoon_http1::{Field, HeaderField, Method};
+use typhoon_http1::{CheckedField, Field, HeaderField, Method};
 
 use super::{Extras, Handler};
 use crate::cookies::{create_signed_value, format_clear_cookie, format_set_cookie, CookieOptions};
@@ -457,7 +457,7 @@ impl HeaderField for OutField<'_> {
             Self::Etag(etag) => etag.value(),
         }
     }
-    fn checked(&self) -> bool {
+    fn checked(&self) -> Option<CheckedField<'_>> {
         match self {
             Self::Set(field) => field.checked(),
             Self::Etag(etag) => etag.checked(),
