@@ -19,7 +19,10 @@ pub(crate) fn probe() -> Result<()> {
     std::thread::spawn(probe_here).join().unwrap_or(Ok(()))
 }
 
-fn probe_here() -> Result<()> {
+/// [`probe`] on the calling thread: for a process that must stay single-threaded (the
+/// fork model's parent, which then forks and never serves, so the ring's leftover task
+/// context there harms nothing).
+pub(crate) fn probe_here() -> Result<()> {
     // struct io_uring_params is 120 bytes; all zero asks for no features.
     let mut params = [0u32; 30];
     // SAFETY: io_uring_setup writes at most sizeof(io_uring_params) bytes into `params`.
