@@ -260,17 +260,15 @@ fn next_event(sup: &mut Supervisor, signals: &Signals) -> Next {
             }
             pid => return sup.ended(pid, Ended::from_status(status)),
         }
-        match signals.wait() {
-            Some(signal @ (libc::SIGINT | libc::SIGTERM)) => {
-                let name = if signal == libc::SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
-                log::info!("{name} received: stopping the children");
-                return sup.signaled(signal);
-            }
-            _ => {} // SIGCHLD or the timeout: reap
+        // SIGCHLD or the timeout: back to reaping.
+        if let Some(signal @ (libc::SIGINT | libc::SIGTERM)) = signals.wait() {
+            let name = if signal == libc::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            log::info!("{name} received: stopping the children");
+            return sup.signaled(signal);
         }
     }
 }
