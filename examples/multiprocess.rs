@@ -1,13 +1,16 @@
 //! The Tornado tutorial's second program: `HTTPServer(app)`, `bind(port)`, `start(2)` —
-//! two pinned shards in one process instead of two forked processes.
+//! two pinned shards in one process instead of two forked processes; `--model fork` runs
+//! Tornado's layout instead (one socket bound here, two forked one-shard processes sharing
+//! it, supervised), to compare both models with the same application.
 //!
 //! ```text
 //! cargo run --release --example multiprocess                 # 2 shards on port 8888
 //! cargo run --release --example multiprocess -- --shards 0   # one shard per CPU
-//! cargo run --release --example multiprocess -- --shards 1 --reuse-port   # × N: fork model
+//! cargo run --release --example multiprocess -- --model fork # 2 forked processes
+//! cargo run --release --example multiprocess -- --shards 1 --reuse-port   # x N: N processes
 //! ```
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use typhoon::httpserver::HttpServer;
 use typhoon::ioloop::IoLoop;
 use typhoon::web::{url, Application, Handler, RequestHandler, Result};
@@ -18,9 +21,19 @@ struct Args {
     /// Port to listen on (every interface, IPv4 and IPv6).
     #[arg(long, default_value_t = 8888)]
     port: u16,
-    /// Number of shards; 0 means one per CPU this process may use.
+    /// Number of shards (processes with `--model fork`); 0 means one per CPU this process
+    /// may use.
     #[arg(long, default_value_t = 2)]
     shards: usize,
+    /// `threads`: one process, a pinned shard thread per CPU (`start(n)`); `fork`: a
+    /// supervisor process and n forked one-shard processes sharing its socket
+    /// (`start_processes(n)`, Tornado's `start(n)`).
+    #[arg(long, value_enum, default_value_t = Model::Threads)]
+    model: Model,
+    /// With `--model fork`: child restarts allowed in all before the parent gives up
+    /// (Tornado's `max_restarts`).
+    #[arg(long, default_value_t = typhoon::process::DEFAULT_MAX_RESTARTS)]
+    max_restarts: usize,
     /// Leave the shard threads unpinned (for cores shared with other busy processes).
     #[arg(long)]
     no_pin: bool,
@@ -28,6 +41,15 @@ struct Args {
     /// `--shards 1` to compare with Tornado's fork model of one process per core.
     #[arg(long)]
     reuse_port: bool,
+}
+
+/// How the shards are laid out.
+#[derive(Clone, Copy, ValueEnum)]
+enum Model {
+    /// Shard threads in one process.
+    Threads,
+    /// Forked processes, one shard each.
+    Fork,
 }
 
 /// Tornado: `class IndexHandler(tornado.web.RequestHandler)`.
@@ -47,7 +69,11 @@ fn main() -> typhoon::Result<()> {
     let mut server = HttpServer::new(app);
     server.config_mut().pin = !args.no_pin;
     server.config_mut().reuse_port = args.reuse_port;
+    server.config_mut().max_restarts = Some(args.max_restarts);
     server.bind(args.port)?;
-    server.start(args.shards)?;
+    match args.model {
+        Model::Threads => server.start(args.shards)?,
+        Model::Fork => server.start_processes(args.shards)?,
+    };
     IoLoop::current().start()
 }

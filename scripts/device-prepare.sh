@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the release binaries scripts/scaling.sh needs and copies them, with wrk and the
-# LuaJIT library wrk links against, into the git-ignored folder .device/ (carried to a
-# borrowed machine that has no network and no toolchain).
+# Builds the release binaries scripts/scaling.sh needs and copies them, with wrk, the
+# LuaJIT library wrk links against and the tornado package (pylib/, for the `tornado`
+# section), into the git-ignored folder .device/ (carried to a borrowed machine that has no
+# network and no toolchain).
 #
 # Usage: scripts/device-prepare.sh [--skip-build]
 #   then, on the device, from the repo root: scripts/scaling.sh .device results.txt
+#   (and SECTIONS=tornado scripts/scaling.sh .device tornado.txt for the Tornado baseline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,7 @@ build=1
 for a in "$@"; do
     case "$a" in
         --skip-build) build=0 ;;
-        -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
@@ -61,6 +63,23 @@ if [ -n "$lib" ]; then
     say "copied $path (-> $(readlink -f "$path")) as $dest/$soname"
 else
     say "wrk links no LuaJIT library (nothing to copy)"
+fi
+
+# Tornado for scaling.sh's `tornado` section (the device has no package registry): the
+# venv's tornado (scaling.sh installs it in target/tornado-venv), else the system's, as
+# .device/pylib/tornado; its C speedups are optional (Tornado falls back to Python).
+py=target/tornado-venv/bin/python
+[ -x "$py" ] || py=python3
+tornado_dir=$("$py" -c 'import os, tornado; print(os.path.dirname(tornado.__file__))' 2>/dev/null || true)
+rm -rf "$dest/pylib"
+if [ -n "$tornado_dir" ]; then
+    mkdir -p "$dest/pylib"
+    cp -r "$tornado_dir" "$dest/pylib/tornado"
+    find "$dest/pylib" -name __pycache__ -prune -exec rm -rf {} +
+    rm -rf "$dest/pylib/tornado/test"
+    say "copied tornado from $tornado_dir to $dest/pylib/tornado"
+else
+    say "tornado not found ($py -m pip install tornado): scaling.sh's tornado section will skip Tornado"
 fi
 
 # Check that wrk runs from the copies alone (LD_LIBRARY_PATH as scaling.sh sets it).

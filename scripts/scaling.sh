@@ -5,7 +5,14 @@
 # Typhoon against actix-web, hyper and may-minihttp on N cores, one N-shard process against
 # N one-shard processes sharing the port (the fork model), and pinned against unpinned
 # shards on cores shared with wrk. Every measured run also gives the server's CPU time per
-# request (utime+stime of its process(es) across the wrk run / requests completed).
+# request (utime+stime of its process(es) across the wrk run / requests completed) and wrk's
+# p99 latency. Section `tornado` (not in the default list): at N = 1, 2, 4, 8 (those with N
+# server CPUs and as many left for wrk), a real Tornado's fork layout (bind_sockets +
+# fork_processes(N), one shared socket) and reuse_port layout (N processes) against Typhoon
+# threads (--shards N) and Typhoon fork (--model fork --shards N); median requests/s and p99,
+# the data in OUT_FILE.tornado.tsv and a plot in OUT_FILE.tornado.png. Tornado and matplotlib
+# come from the venv target/tornado-venv (pip-installed there when missing), else tornado
+# from BIN_DIR/pylib (scripts/device-prepare.sh); without matplotlib there is no plot.
 #
 # Usage: scripts/scaling.sh BIN_DIR OUT_FILE
 #   BIN_DIR holds release `hello`, `multiprocess`, `wrk` (plus any libraries wrk needs, found
@@ -14,7 +21,8 @@
 #   .device/ with all of them). A missing binary skips what needs it.
 #   Environment: DUR=5 (seconds per measured wrk run), REPS=3 (runs per configuration),
 #   CONNS=256 (wrk connections), MAX_SECS=330 (runs that would end later are skipped),
-#   SECTIONS="startnone sigterm scaling peers fork shared" (which sections run).
+#   SECTIONS="startnone sigterm scaling peers fork shared" (which sections run; add
+#   `tornado`, or SECTIONS=tornado alone: 4 layouts x REPS runs per N).
 #   Servers run at RUST_LOG=warn (the access log is INFO) on a port chosen here; ready means
 #   their listening sockets in /proc/net/tcp accept, and (Typhoon) every typhoon-shard thread
 #   exists, plus 0.2 s. Raw wrk outputs go to OUT_FILE.wrk.
@@ -33,6 +41,7 @@ half=$((cpus / 2))
 last=$((cpus - 1))
 hz=$(getconf CLK_TCK)
 raw="$out.wrk"
+root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 mkfifo "$tmp/never"
 exec 9<>"$tmp/never"
@@ -241,14 +250,14 @@ start_peer() { # name taskset-list workers: a benches/peers server, port from it
 }
 
 # --- one measured wrk run against pids/port ----------------------------------------------
-declare -A RPS CPU RSS PSS
+declare -A RPS CPU RSS PSS P99
 errors=()
 summary=()
 failed() { errors+=("$1: server did not start"); }
-measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key], CPU[key]
-    local key=$1 label=$2 wcpus=$3 thr=$4 memo=${5:-} t0 t1 w rc rps reqs us rss="" pss="" th
+measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key], CPU[key], P99[key]
+    local key=$1 label=$2 wcpus=$3 thr=$4 memo=${5:-} t0 t1 w rc rps reqs us rss="" pss="" th p99
     t0=$(ticks "${pids[@]}")
-    w=$(timeout -k 5 $((DUR + 30)) taskset -c "$wcpus" "$bin/wrk" -t"$thr" -c"$CONNS" -d"${DUR}s" \
+    w=$(timeout -k 5 $((DUR + 30)) taskset -c "$wcpus" "$bin/wrk" --latency -t"$thr" -c"$CONNS" -d"${DUR}s" \
         "http://127.0.0.1:$port/" 2>&1)
     rc=$?
     t1=$(ticks "${pids[@]}")
@@ -266,9 +275,14 @@ measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key],
     if [ -n "$reqs" ] && [ "$reqs" -gt 0 ] 2>/dev/null && [ "$t0" != NA ] && [ "$t1" != NA ]; then
         us=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.2f", d * 1e6 / hz / n}')
     fi
+    # wrk --latency: "     99%    5.12ms" (us, ms or s) -> milliseconds
+    p99=$(awk '$1 == "99%" {v = $2; u = 1
+        if (v ~ /us$/) u = 0.001; else if (v ~ /ms$/) u = 1; else if (v ~ /s$/) u = 1000
+        sub(/[a-z]+$/, "", v); printf "%.2f", v * u; exit}' <<<"$w")
     RPS[$key]+=" ${rps:-NA}"
     CPU[$key]+=" $us"
-    local line="  $label: ${rps:-NA} rps, $us us/req (${t0}->${t1} ticks, ${reqs:-NA} req), $th threads"
+    P99[$key]+=" ${p99:-NA}"
+    local line="  $label: ${rps:-NA} rps, p99 ${p99:-NA} ms, $us us/req (${t0}->${t1} ticks, ${reqs:-NA} req), $th threads"
     [ -n "$memo" ] && line+=", RSS $(mib "$rss") MiB, PSS $(mib "$pss") MiB"
     [ "$rc" = 0 ] || line+=", wrk rc $rc"
     say "$line"
@@ -286,8 +300,8 @@ measure() { # key label wrk-taskset-list wrk-threads [rss]: appends to RPS[key],
 }
 report_line() { # key label -> the summary line of one configuration
     local key=$1 label=$2 line
-    line=$(printf '%-34s rps %9s  us/req %7s' "$label" "$(median %d ${RPS[$key]:-})" "$(median %.2f ${CPU[$key]:-})")
-    line+="  | rps:$(tr ' ' '/' <<<"${RPS[$key]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[$key]:-}" | sed 's#^/##')"
+    line=$(printf '%-34s rps %9s  p99_ms %7s  us/req %7s' "$label" "$(median %d ${RPS[$key]:-})" "$(median %.2f ${P99[$key]:-})" "$(median %.2f ${CPU[$key]:-})")
+    line+="  | rps:$(tr ' ' '/' <<<"${RPS[$key]:-}" | sed 's#^/##') p99:$(tr ' ' '/' <<<"${P99[$key]:-}" | sed 's#^/##') us:$(tr ' ' '/' <<<"${CPU[$key]:-}" | sed 's#^/##')"
     if [ -n "${RSS[$key]:-}" ]; then
         local r p
         r=$(median %d ${RSS[$key]})
@@ -471,6 +485,138 @@ if want shared; then
     done
     report shared_pin "shared@$N pinned (default)"
     report shared_nopin "shared@$N --no-pin"
+fi
+
+# --- 7. a real Tornado: its fork and reuse_port layouts beside Typhoon's two models ----------
+python_for_tornado() { # sets PY (and maybe PYTHONPATH) to a Python that imports tornado; false if none
+    local venv=$root/target/tornado-venv
+    if ! "$venv/bin/python" -c 'import tornado, matplotlib' 2>/dev/null; then
+        say "  installing tornado and matplotlib into $venv (pip)"
+        { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } >/dev/null 2>&1 &&
+            "$venv/bin/pip" install -q --retries 0 --timeout 10 tornado matplotlib >"$tmp/pip.log" 2>&1 ||
+            say "  pip install failed: $(tail -n 1 "$tmp/pip.log" 2>/dev/null)"
+    fi
+    PY=$venv/bin/python
+    "$PY" -c 'import tornado' 2>/dev/null && return 0
+    # The device machine has no registry: scripts/device-prepare.sh copies tornado to BIN_DIR/pylib.
+    PY=python3
+    export PYTHONPATH="$bin/pylib${PYTHONPATH:+:$PYTHONPATH}"
+    "$PY" -c 'import tornado' 2>/dev/null
+}
+start_tornado() { # model n: tornado_hello.py --procs n --model model --pin on CPUs 0..n-1;
+    # pids = the parent, then every serving child (read from their "listening on" lines)
+    local model=$1 n=$2 log=$tmp/tornado.log so=$tmp/tornado.out kids expect=1
+    [ "$model" = reuseport ] && expect=$n
+    pick_port || return 1
+    : >"$so"
+    taskset -c "0-$((n - 1))" "$PY" "$root/benches/peers/tornado_hello.py" --port "$port" \
+        --procs "$n" --model "$model" --pin >"$so" 2>"$log" &
+    pids=($!)
+    live+=("${pids[@]}")
+    for _ in $(seq 1 300); do
+        [ "$(grep -c '^listening on' "$so")" -ge "$n" ] && break
+        running "${pids[0]}" || break
+        sleep 0.05
+    done
+    kids=$(awk '/^listening on/ && NF > 3 {print $NF}' "$so")
+    pids+=($kids)
+    live+=($kids)
+    if [ "$(wc -w <<<"$kids")" -lt "$n" ]; then
+        say "  tornado --model $model --procs $n: $(wc -w <<<"$kids") of $n processes serve after 15 s"
+        log_tail "$log"
+        stop "${pids[@]}"
+        return 1
+    fi
+    # The parent first: Tornado's fork_processes would restart children killed before it.
+    wait_listening "$port" "$expect" "$log" || { stop "${pids[@]}"; return 1; }
+}
+start_typhoon_fork() { # n: multiprocess --model fork --shards n on CPUs 0..n-1; pids = parent, children
+    local n=$1 log=$tmp/typhoon-fork.log kids
+    pick_port || return 1
+    RUST_LOG=warn,typhoon_server::process=info taskset -c "0-$((n - 1))" "$bin/multiprocess" \
+        --port "$port" --model fork --shards "$n" 2>"$log" &
+    pids=($!)
+    live+=("${pids[@]}")
+    for _ in $(seq 1 300); do
+        [ "$(grep -c 'started child' "$log")" -ge "$n" ] && break
+        running "${pids[0]}" || break
+        sleep 0.05
+    done
+    kids=$(grep -o 'started child [0-9]* (pid [0-9]*' "$log" | awk '{print $NF}')
+    pids+=($kids)
+    live+=($kids)
+    wait_listening "$port" 1 "$log" "$n" || { stop_parent; return 1; }
+}
+stop_parent() { # the fork model's parent passes SIGTERM on to its children, pids[1..]: a
+    # second one sent to them directly would make them exit at once; then wait for them all
+    local st p end
+    stop "${pids[0]}"
+    st=$?
+    end=$(($(now_us) + 12000000))
+    for p in "${pids[@]:1}"; do
+        while running "$p" && [ "$(now_us)" -lt "$end" ]; do nap 0.001; done
+        running "$p" && { say "  child $p outlived its parent by 12 s: SIGKILL"; kill -KILL "$p" 2>/dev/null; }
+    done
+    forget "${pids[@]}"
+    return "$st"
+}
+
+if want tornado; then
+    say ""
+    say "== a real Tornado ($root/benches/peers/tornado_hello.py) against Typhoon, N server CPUs (0..N-1, process or shard k pinned to CPU k), wrk --latency -t$half -c$CONNS -d${DUR}s on CPUs $load, $REPS rotated runs per layout"
+    say "   tornado-fork: bind_sockets + fork_processes(N), one shared socket (Tornado's start(N)); tornado-reuseport: N processes, each bind_sockets(reuse_port=True);"
+    say "   typhoon-threads: multiprocess --shards N (one process, N shards, SO_REUSEPORT per shard); typhoon-fork: multiprocess --model fork --shards N (start_processes(N): one shared socket)"
+    layouts=(typhoon-threads typhoon-fork)
+    if python_for_tornado; then
+        say "  python: $PY, tornado $("$PY" -c 'import tornado; print(tornado.version)')"
+        layouts+=(tornado-fork tornado-reuseport)
+    else
+        say "  tornado cannot be imported (no venv, no $bin/pylib): its layouts are skipped"
+        errors+=("tornado: not installed")
+    fi
+    ns=()
+    for n in 1 2 4 8; do
+        if [ "$n" -le "$half" ]; then ns+=("$n"); else say "  N=$n skipped: needs $n server CPUs and as many for wrk; this machine has $cpus CPUs"; fi
+    done
+    checked=" "
+    for n in "${ns[@]}"; do
+        for ((rep = 0; rep < REPS; rep++)); do
+            for l in $(rotate "$rep" "${layouts[@]}"); do
+                budget $((DUR + 5)) || continue
+                case $l in
+                    typhoon-threads) start_typhoon "0-$((n - 1))" "$n" "$n" ;;
+                    typhoon-fork) start_typhoon_fork "$n" ;;
+                    tornado-fork) start_tornado fork "$n" ;;
+                    tornado-reuseport) start_tornado reuseport "$n" ;;
+                esac || { failed "$l N=$n #$((rep + 1))"; continue; }
+                if [[ "$checked" != *" $l@$n "* ]]; then
+                    a=$(answer "$port")
+                    say "  $l N=$n answers: $a (${#pids[@]} process(es): ${pids[*]})"
+                    [[ "$a" == *" 200 "*", body ok" ]] || errors+=("$l N=$n: wrong answer: $a")
+                    checked+="$l@$n "
+                fi
+                measure "tn_${l}_$n" "$l N=$n #$((rep + 1))" "$load" "$half"
+                case $l in
+                    typhoon-fork) stop_parent ;;
+                    *) stop "${pids[@]}" ;;
+                esac
+            done
+        done
+    done
+    tsv="$out.tornado.tsv"
+    : >"$tsv"
+    for l in "${layouts[@]}"; do
+        for n in "${ns[@]}"; do
+            report "tn_${l}_$n" "tornado@$n $l"
+            printf '%s\t%s\t%s\t%s\n' "$l" "$n" "$(median %d ${RPS[tn_${l}_$n]:-})" "$(median %.2f ${P99[tn_${l}_$n]:-})" >>"$tsv"
+        done
+    done
+    png="$out.tornado.png"
+    if "$PY" "$root/benches/scaling_plot.py" "$tsv" "$png" 2>"$tmp/plot.log"; then
+        say "  plot: $png (data: $tsv)"
+    else
+        say "  no plot ($(tail -n 1 "$tmp/plot.log")): run python3 benches/scaling_plot.py $tsv $png where matplotlib is installed"
+    fi
 fi
 
 # --- summary ----------------------------------------------------------------------------------

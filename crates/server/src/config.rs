@@ -70,6 +70,12 @@ pub struct ServerConfig {
     /// machines. The threads are started with the shard and may run on any CPU the process
     /// may use.
     pub blocking_threads: usize,
+    /// The fork model's restart budget ([`HttpServer::start_processes`]): how many times
+    /// its children may be restarted in all before the parent gives up (Tornado's
+    /// `max_restarts`; `None` is Tornado's 100).
+    ///
+    /// [`HttpServer::start_processes`]: crate::HttpServer::start_processes
+    pub max_restarts: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +95,7 @@ impl Default for ServerConfig {
             server_name: concat!("TyphoonServer/", env!("CARGO_PKG_VERSION")).to_owned(),
             pin: true,
             blocking_threads: 4,
+            max_restarts: None,
         }
     }
 }

@@ -82,6 +82,34 @@ pub enum Error {
         /// What went wrong, one sentence.
         reason: String,
     },
+    /// The fork model's supervisor gave up: its children died more often than
+    /// `max_restarts` allows (Tornado's "Too many child restarts, giving up").
+    #[error(
+        "too many child restarts ({restarts}, max_restarts is {max_restarts}): child \
+         {task_id} (pid {pid}) {how}; giving up (the log above says why the children died)"
+    )]
+    TooManyRestarts {
+        /// Restarts asked for so far, this one included.
+        restarts: usize,
+        /// The budget.
+        max_restarts: usize,
+        /// The task id of the child whose end passed the budget.
+        task_id: usize,
+        /// Its process id.
+        pid: i32,
+        /// How it ended: `exited with status 1`, `killed by signal 9`.
+        how: String,
+    },
+    /// A forked child ended badly while the fork model was stopping.
+    #[error("child {task_id} (pid {pid}) {how} while stopping")]
+    ChildFailed {
+        /// The child's task id.
+        task_id: usize,
+        /// Its process id.
+        pid: i32,
+        /// How it ended.
+        how: String,
+    },
     /// Any other I/O error while setting up.
     #[error("{context}: {source}")]
     Io {

@@ -80,6 +80,8 @@
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
+//! - [`process`]: the fork model, Tornado's `fork_processes` and `task_id` (supervised child
+//!   processes; [`HttpServer::start_processes`] serves one shard in each).
 //! - [`locks`], [`queues`]: Tornado's `tornado.locks` and `tornado.queues` for the tasks of
 //!   one shard (FIFO waiters, timeouts, cancellation that wedges nothing).
 //! - `listener`: socket2 listeners, the port-in-use probe.
@@ -107,6 +109,7 @@ mod mailbox;
 mod mesh;
 mod park;
 mod pool;
+pub mod process;
 pub mod queues;
 mod responder;
 mod ring;

@@ -189,6 +189,74 @@ impl<M: MakeService> HttpServer<M> {
         Ok(handle)
     }
 
+    /// The fork model, Tornado's `start(n)`: forks `processes` children with
+    /// [`fork_processes`](crate::process::fork_processes) (`None` or `Some(0)`: one per
+    /// allowed CPU), and in each registers one shard with [`IoLoop::current`], pinned to the
+    /// allowed CPU numbered by its task id and accepting from the sockets bound here, which
+    /// every child shares. The parent never returns: it supervises the children (restarts
+    /// within [`ServerConfig::max_restarts`], SIGINT/SIGTERM passed on) and exits when they
+    /// have all stopped. Call it before anything starts a thread.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start) (in the parent, before forking), plus
+    /// [`Error::Usage`] when the process already has threads or
+    /// [`ServerConfig::port_per_shard`] is on, and, in the parent once it gives up,
+    /// [`Error::TooManyRestarts`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use typhoon_server::{Factory, HttpServer, IoLoop, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+    /// server.bind(8888)?;
+    /// server.start_processes(2)?;   // from here on, in child 0 or child 1
+    /// IoLoop::current().start()?;
+    /// # Ok::<(), typhoon_server::Error>(())
+    /// ```
+    pub fn start_processes(self, processes: impl Into<Option<usize>>) -> Result<ServerHandle> {
+        if self.config.port_per_shard {
+            return Err(Error::Usage(
+                "start_processes() does not support port_per_shard: use start(n) for it",
+            ));
+        }
+        if self.first.is_empty() && self.shared.is_empty() {
+            return Err(Error::Usage(
+                "start_processes() needs a listening address: call bind(port) or add_sockets first",
+            ));
+        }
+        // Checked once here rather than failing in every child, and on this thread: the
+        // process must keep a single thread until it forks.
+        crate::uring::probe_here()?;
+        let cpus = allowed_cpus().map_err(|source| Error::Io {
+            context: "cannot read the CPU affinity mask",
+            source,
+        })?;
+        let count = match processes.into() {
+            None | Some(0) => cpus.len(),
+            Some(n) if n > cpus.len() => {
+                return Err(Error::TooManyShards {
+                    requested: n,
+                    available: cpus.len(),
+                    cpus: format_cpus(&cpus),
+                })
+            }
+            Some(n) => n,
+        };
+        let task = crate::process::fork_processes(count, self.config.max_restarts)?;
+        let mut plan = self.plan(Some(1))?;
+        for (info, _) in &mut plan.shards {
+            info.cpu = cpus[task];
+        }
+        let handle = plan.handle();
+        IoLoop::current().add(Box::new(plan));
+        Ok(handle)
+    }
+
     /// One shard on `port`, every interface: Tornado's `listen(port)` (a single process).
     ///
     /// # Errors

@@ -18,7 +18,10 @@ pub(crate) fn probe() -> Result<()> {
     std::thread::spawn(probe_here).join().unwrap_or(Ok(()))
 }
 
-fn probe_here() -> Result<()> {
+/// [`probe`] on the calling thread: for a process that must stay single-threaded (the
+/// fork model's parent, which then forks and never serves, so the ring's leftover task
+/// context there harms nothing).
+pub(crate) fn probe_here() -> Result<()> {
     // The flags each shard's ring is set up with (`Ring::new`); DEFER_TASKRUN is the
     // newest of them (Linux 6.1), so an older kernel answers EINVAL here.
     let ring: std::io::Result<io_uring::IoUring> = io_uring::IoUring::builder()

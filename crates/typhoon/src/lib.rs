@@ -32,6 +32,7 @@
 //! - [`websocket`] — `WebSocketHandler`, `WebSocketRoute`, `WebSocket`.
 //! - [`options`] — `define`, `options`, `parse_command_line`, `parse_config_file`.
 //! - [`httputil`] — the decoded `Request` and its parts.
+//! - [`process`] — `fork_processes`, `task_id` (the fork model, for comparison).
 //! - [`log`] — `enable_pretty_logging`.
 //! - `testing` (feature `testing`) — `TestServer`, Tornado's `AsyncHTTPTestCase` for Rust
 //!   tests.
@@ -57,6 +58,14 @@ pub mod httpserver {
 /// [`HttpServer::add_sockets`]: httpserver::HttpServer::add_sockets
 pub mod netutil {
     pub use typhoon_server::bind_sockets;
+}
+
+/// Tornado's `tornado.process`: `fork_processes` and `task_id`, the fork model
+/// ([`HttpServer::start_processes`] runs one shard in each child).
+///
+/// [`HttpServer::start_processes`]: httpserver::HttpServer::start_processes
+pub mod process {
+    pub use typhoon_server::process::*;
 }
 
 /// Tornado's `tornado.websocket`: `WebSocketHandler`, served at a route by
