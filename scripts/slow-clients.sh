@@ -12,10 +12,10 @@
 # the head; slow POSTs send a whole head with Content-Length, then one body byte every
 # --interval seconds. A connection the server cuts is replaced at once, so the attack
 # lasts through every wrk run (scripts/slow_clients.py). The attackers share CPU 1 with
-# wrk; --attack-nice N lowers their priority there (a diagnostic: starved, they see the
-# server's closes late and their timings stop being trustworthy). Installs wrk with
-# apt-get when missing, or prints "SKIPPED: <reason>" and exits 0. Exits 1 if a bound is
-# not met.
+# wrk (--attack-cpu N moves them, where a machine has a third core); --attack-nice N
+# lowers their priority (a diagnostic: starved, they see the server's closes late and
+# their timings stop being trustworthy). Installs wrk with apt-get when missing, or
+# prints "SKIPPED: <reason>" and exits 0. Exits 1 if a bound is not met.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,7 @@ interval=10
 runs=3
 duration=10s
 attack_nice=0
+attack_cpu=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) slowloris=100 slow_posts=10 runs=1 duration=3s ;;
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift ;;
         --duration) duration=$2; shift ;;
         --attack-nice) attack_nice=$2; shift ;;
+        --attack-cpu) attack_cpu=$2; shift ;;
         -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)"; exit 2 ;;
     esac
@@ -124,7 +126,7 @@ taskset -c 1 wrk -t1 -c16 -d2s "http://127.0.0.1:$port/" >/dev/null # warm-up, n
 echo "baseline"
 measure baseline
 
-attack_cmd=(nice -n "$attack_nice" taskset -c 1 python3 scripts/slow_clients.py --port "$port"
+attack_cmd=(nice -n "$attack_nice" taskset -c "$attack_cpu" python3 scripts/slow_clients.py --port "$port"
     --slowloris "$slowloris" --slow-posts "$slow_posts" --interval "$interval"
     --header-timeout "$header_timeout" --body-timeout "$body_timeout")
 echo "attack: ${attack_cmd[*]}"
