@@ -44,5 +44,8 @@ fi
 step "the WebSocket chat in headless Chromium: two pages on two shards (scripts/browser-chat.sh)"
 scripts/browser-chat.sh
 
+step "nginx in front of the deploy example's shards: xheaders and load (scripts/nginx-proxy.sh)"
+scripts/nginx-proxy.sh
+
 step "load smoke test (wrk against the hello example)"
 scripts/smoke.sh
