@@ -49,6 +49,9 @@ pub struct HttpServer<M> {
     first: Vec<Socket>,
     /// Addresses of `first`: every other shard binds its own socket on each.
     group: Vec<SocketAddr>,
+    /// `group` with the ports as asked for: a shard's own port (port-per-shard mode) is
+    /// the asked port + 1 + its id, or one the kernel picks when the asked port was 0.
+    asked: Vec<SocketAddr>,
     /// Sockets given by `add_sockets`: every shard accepts from its own duplicate of each.
     shared: Vec<Socket>,
 }
@@ -68,6 +71,7 @@ impl<M: MakeService> HttpServer<M> {
             addrs: Vec::new(),
             first: Vec::new(),
             group: Vec::new(),
+            asked: Vec::new(),
             shared: Vec::new(),
         }
     }
@@ -108,6 +112,7 @@ impl<M: MakeService> HttpServer<M> {
         for (socket, local) in bind_all(&spec, self.config.backlog, self.config.reuse_port)? {
             self.addrs.push(local);
             self.group.push(local);
+            self.asked.push(SocketAddr::new(local.ip(), spec.port));
             self.first.push(socket);
         }
         Ok(())
@@ -324,7 +329,7 @@ impl<M: MakeService> HttpServer<M> {
             };
             let mut own = Vec::new();
             if config.port_per_shard {
-                for addr in own_addrs(&self.group, id) {
+                for addr in own_addrs(&self.asked, id) {
                     if addr.port() != 0 && !config.reuse_port {
                         check_free(addr)?;
                     }
