@@ -1,189 +1,19 @@
-//! The process logger the logging options configure: Tornado's `LogFormatter` lines to
-//! stderr and/or a rotating file.
+//! The process logger the logging options configure: Tornado's `LogFormatter` lines, with
+//! the shard id on a shard's thread, to stderr and/or a rotating file.
 
-use std::fs::{File, OpenOptions};
+use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use jiff::{SignedDuration, Timestamp, ZonedDateTime};
+use jiff::ZonedDateTime;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
-/// When a log file starts a new file.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Rotation {
-    /// Before the file would reach `max` bytes (Python's `RotatingFileHandler`).
-    Size {
-        /// Largest size in bytes; 0 never rotates.
-        max: u64,
-    },
-    /// On a clock (Python's `TimedRotatingFileHandler`): `when` is `S`, `M`, `H`, `D`,
-    /// `MIDNIGHT` or `W0`–`W6`, every `interval` of them.
-    Time {
-        /// The unit, upper case.
-        when: String,
-        /// How many units per file.
-        interval: u32,
-    },
-}
-
-impl Rotation {
-    /// Checks `when` (case-insensitive) and builds a time rotation.
-    pub(crate) fn time(when: &str, interval: u32) -> Result<Rotation, String> {
-        let when = when.to_ascii_uppercase();
-        let weekday = when
-            .strip_prefix('W')
-            .is_some_and(|d| matches!(d, "0" | "1" | "2" | "3" | "4" | "5" | "6"));
-        if !(weekday || matches!(when.as_str(), "S" | "M" | "H" | "D" | "MIDNIGHT")) {
-            return Err(format!(
-                "invalid value '{when}' for --log-rotate-when: expected S, M, H, D, midnight or W0-W6"
-            ));
-        }
-        Ok(Rotation::Time {
-            when,
-            interval: interval.max(1),
-        })
-    }
-}
-
-/// A log file that rotates, keeping `backups` old files.
-pub(crate) struct LogFile {
-    path: PathBuf,
-    file: File,
-    size: u64,
-    rotation: Rotation,
-    backups: u32,
-    /// Start of the current period and when it ends (time rotation only).
-    period: Option<(ZonedDateTime, Timestamp)>,
-}
-
-impl LogFile {
-    /// Opens (appends to) `path`.
-    pub(crate) fn open(path: &Path, rotation: Rotation, backups: u32) -> std::io::Result<LogFile> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        let size = file.metadata()?.len();
-        let mut log = LogFile {
-            path: path.to_owned(),
-            file,
-            size,
-            rotation,
-            backups,
-            period: None,
-        };
-        log.period = log.next_period(ZonedDateTime::now());
-        Ok(log)
-    }
-
-    fn write_line(&mut self, line: &str) -> std::io::Result<()> {
-        let len = line.len() as u64;
-        let due = match (&self.rotation, &self.period) {
-            (Rotation::Size { max }, _) => *max > 0 && self.size > 0 && self.size + len >= *max,
-            (Rotation::Time { .. }, Some((_, end))) => Timestamp::now() >= *end,
-            _ => false,
-        };
-        if due {
-            self.rotate()?;
-        }
-        self.file.write_all(line.as_bytes())?;
-        self.size += len;
-        Ok(())
-    }
-
-    /// `app.log` → `app.log.1` → … (size), or `app.log.2024-05-01` (time).
-    fn rotate(&mut self) -> std::io::Result<()> {
-        let name = |suffix: &str| {
-            let mut p = self.path.clone().into_os_string();
-            p.push(format!(".{suffix}"));
-            PathBuf::from(p)
-        };
-        match &self.rotation {
-            Rotation::Size { .. } => {
-                if self.backups > 0 {
-                    for i in (1..self.backups).rev() {
-                        let _ = std::fs::rename(name(&i.to_string()), name(&(i + 1).to_string()));
-                    }
-                    std::fs::rename(&self.path, name("1"))?;
-                }
-            }
-            Rotation::Time { when, .. } => {
-                let format = match when.as_str() {
-                    "S" => "%Y-%m-%d_%H-%M-%S",
-                    "M" => "%Y-%m-%d_%H-%M",
-                    "H" => "%Y-%m-%d_%H",
-                    _ => "%Y-%m-%d",
-                };
-                if let Some((start, _)) = &self.period {
-                    std::fs::rename(&self.path, name(&start.strftime(format).to_string()))?;
-                }
-                self.prune_timed();
-                self.period = self.next_period(ZonedDateTime::now());
-            }
-        }
-        self.file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&self.path)?;
-        self.size = 0;
-        Ok(())
-    }
-
-    /// Deletes the oldest dated files beyond `backups` (their names sort by date).
-    fn prune_timed(&self) {
-        let (Some(dir), Some(base)) = (self.path.parent(), self.path.file_name()) else {
-            return;
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let prefix = format!("{}.", base.to_string_lossy());
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut old: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
-            })
-            .collect();
-        old.sort();
-        let excess = old.len().saturating_sub(self.backups as usize);
-        for path in &old[..excess] {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-
-    /// The period that contains `now` for a time rotation: its start and its end.
-    fn next_period(&self, now: ZonedDateTime) -> Option<(ZonedDateTime, Timestamp)> {
-        let Rotation::Time { when, interval } = &self.rotation else {
-            return None;
-        };
-        let secs = |unit: i64| {
-            now.timestamp()
-                .checked_add(SignedDuration::from_secs(unit * i64::from(*interval)))
-                .ok()
-        };
-        let end = match when.as_str() {
-            "S" => secs(1)?,
-            "M" => secs(60)?,
-            "H" => secs(3600)?,
-            "D" => secs(86_400)?,
-            "MIDNIGHT" => now.tomorrow().ok()?.start_of_day().ok()?.timestamp(),
-            weekday => {
-                let target: i8 = weekday[1..].parse().ok()?;
-                let mut day = now.tomorrow().ok()?.start_of_day().ok()?;
-                while day.weekday().to_monday_zero_offset() != target {
-                    day = day.tomorrow().ok()?;
-                }
-                day.timestamp()
-            }
-        };
-        Some((now, end))
-    }
-}
+use crate::logfile::LogFile;
+use crate::output::{self, Batch};
 
 /// Where records go, at which level: what the logging options chose.
 pub(crate) struct Sinks {
@@ -195,22 +25,41 @@ pub(crate) struct Sinks {
 
 /// The process logger: installed once, reconfigured by every final parse.
 struct PrettyLogger {
+    /// What `install` chose, for the threads that write.
     sinks: RwLock<Option<Sinks>>,
+    /// The same choice for formatting, read without a lock on every record: the level
+    /// (`LevelFilter as usize`, 0 until installed), stderr (0 off, 1 plain, 2 coloured)
+    /// and whether there is a file.
+    level: AtomicUsize,
+    stderr: AtomicU8,
+    file: AtomicBool,
 }
 
 static LOGGER: PrettyLogger = PrettyLogger {
     sinks: RwLock::new(None),
+    level: AtomicUsize::new(0),
+    stderr: AtomicU8::new(0),
+    file: AtomicBool::new(false),
 };
 
 /// Whether [`LOGGER`] is the `log` crate's logger (another one may have been set first).
 static INSTALLED: OnceLock<bool> = OnceLock::new();
 
 /// Makes `sinks` the process's log configuration. Returns `false` when another logger
-/// was installed first (for instance `env_logger`): the first
-/// install wins, as `log` allows only one.
+/// was installed first (for instance `env_logger`): the first install wins, as `log`
+/// allows only one.
 pub(crate) fn install(sinks: Sinks) -> bool {
     let level = sinks.level;
+    let stderr = match sinks.stderr {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    let file = sinks.file.is_some();
     *LOGGER.sinks.write().unwrap_or_else(|e| e.into_inner()) = Some(sinks);
+    LOGGER.stderr.store(stderr, Ordering::Relaxed);
+    LOGGER.file.store(file, Ordering::Relaxed);
+    LOGGER.level.store(level as usize, Ordering::Relaxed);
     let ours = *INSTALLED.get_or_init(|| log::set_logger(&LOGGER).is_ok());
     if ours {
         log::set_max_level(level);
@@ -240,8 +89,38 @@ fn color(level: Level) -> u8 {
     }
 }
 
-/// `[I 261126 22:59:20 shard:91]`: Tornado's `LogFormatter` prefix.
-fn prefix(record: &Record<'_>) -> String {
+thread_local! {
+    /// The local time `yymmdd HH:MM:SS` of the current second, and that second: formatting
+    /// the time zone's view of the clock for every record cost more than the rest of an
+    /// access line.
+    static CLOCK: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+/// `[I 261126 22:59:20 shard0 web:292]`: Tornado's `LogFormatter` prefix, with the shard
+/// when a shard's thread logs.
+fn write_prefix(out: &mut Vec<u8>, letter: char, module: &str, line: u32) {
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let _ = write!(out, "[{letter} ");
+    let _ = CLOCK.try_with(|clock| {
+        let mut clock = clock.borrow_mut();
+        if clock.0 != second {
+            clock.1.clear();
+            let now = ZonedDateTime::now();
+            let _ = write!(clock.1, "{}", now.strftime("%y%m%d %H:%M:%S"));
+            clock.0 = second;
+        }
+        out.extend_from_slice(clock.1.as_bytes());
+    });
+    let _ = match output::shard_id() {
+        Some(id) => write!(out, " shard{id} {module}:{line}]"),
+        None => write!(out, " {module}:{line}]"),
+    };
+}
+
+/// One record as a line, coloured as a terminal shows it when `colour` is given.
+fn write_record(out: &mut Vec<u8>, record: &Record<'_>, colour: Option<u8>) {
     let letter = match record.level() {
         Level::Error => 'E',
         Level::Warn => 'W',
@@ -249,56 +128,93 @@ fn prefix(record: &Record<'_>) -> String {
         Level::Debug => 'D',
         Level::Trace => 'T',
     };
-    let module = record
-        .file()
-        .and_then(|f| Path::new(f).file_stem())
-        .map_or_else(
-            || record.target().to_owned(),
-            |s| s.to_string_lossy().into_owned(),
+    // Tornado's module name: the file's, or its directory's for a `mod.rs`/`lib.rs`.
+    let stem = record.file().map(Path::new).and_then(|path| {
+        let stem = path.file_stem()?;
+        let named = if stem == "mod" || stem == "lib" {
+            path.parent()?.file_name()?
+        } else {
+            stem
+        };
+        Some(named.to_string_lossy())
+    });
+    let module = stem.as_deref().unwrap_or(record.target());
+    if let Some(c) = colour {
+        let _ = write!(out, "\x1b[3{c}m");
+    }
+    write_prefix(out, letter, module, record.line().unwrap_or(0));
+    if colour.is_some() {
+        out.extend_from_slice(b"\x1b[0m");
+    }
+    let _ = writeln!(out, " {}", record.args());
+}
+
+/// Writes a batch to the sinks (on the writer thread, or on the thread that logged when
+/// that is not a shard's), and reports records dropped because the writer fell behind.
+fn write_out(batch: &Batch, dropped: u64) {
+    let sinks = LOGGER.sinks.read().unwrap_or_else(|e| e.into_inner());
+    let Some(sinks) = sinks.as_ref() else {
+        return;
+    };
+    let mut note = Vec::new();
+    if dropped > 0 {
+        write_prefix(&mut note, 'W', "logger", 0);
+        let _ = writeln!(
+            note,
+            " {dropped} log records dropped: the log output was slower than the shards"
         );
-    let now = ZonedDateTime::now().strftime("%y%m%d %H:%M:%S");
-    format!("[{letter} {now} {module}:{}]", record.line().unwrap_or(0))
+    }
+    if sinks.stderr.is_some() && !(batch.stderr.is_empty() && note.is_empty()) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(&batch.stderr);
+        let _ = stderr.write_all(&note);
+    }
+    if let Some(file) = &sinks.file {
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = file.write(&batch.file);
+        if !note.is_empty() {
+            let _ = file.write(&note);
+        }
+    }
 }
 
 impl Log for PrettyLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let sinks = self.sinks.read().unwrap_or_else(|e| e.into_inner());
-        sinks.as_ref().is_some_and(|s| metadata.level() <= s.level)
+        metadata.level() as usize <= self.level.load(Ordering::Relaxed)
     }
 
     fn log(&self, record: &Record<'_>) {
-        let sinks = self.sinks.read().unwrap_or_else(|e| e.into_inner());
-        let Some(sinks) = sinks.as_ref() else {
+        if !self.enabled(record.metadata()) {
             return;
+        }
+        let stderr = self.stderr.load(Ordering::Relaxed);
+        let file = self.file.load(Ordering::Relaxed);
+        let format = |batch: &mut Batch| {
+            let colour = (stderr == 2).then(|| color(record.level()));
+            if stderr > 0 {
+                let start = batch.stderr.len();
+                write_record(&mut batch.stderr, record, colour);
+                if file && colour.is_none() {
+                    let Batch { stderr, file, .. } = batch;
+                    file.extend_from_slice(&stderr[start..]);
+                } else if file {
+                    write_record(&mut batch.file, record, None);
+                }
+            } else if file {
+                write_record(&mut batch.file, record, None);
+            }
         };
-        if record.level() > sinks.level {
-            return;
-        }
-        let prefix = prefix(record);
-        if let Some(colored) = sinks.stderr {
-            let line = if colored {
-                format!(
-                    "\x1b[3{}m{prefix}\x1b[0m {}\n",
-                    color(record.level()),
-                    record.args()
-                )
-            } else {
-                format!("{prefix} {}\n", record.args())
-            };
-            // One write per record, so that lines from different shards do not interleave.
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        }
-        if let Some(file) = &sinks.file {
-            let line = format!("{prefix} {}\n", record.args());
-            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = file.write_line(&line);
-        }
+        // Warnings and errors leave a shard at once; access lines wait for their batch.
+        output::emit(format, record.level() <= Level::Warn, write_out);
     }
 
     fn flush(&self) {
-        let sinks = self.sinks.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(file) = sinks.as_ref().and_then(|s| s.file.as_ref()) {
-            let _ = file.lock().unwrap_or_else(|e| e.into_inner()).file.flush();
+        output::flush(write_out);
+        if output::shard_id().is_none() {
+            let sinks = self.sinks.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(file) = sinks.as_ref().and_then(|s| s.file.as_ref()) {
+                let _ = file.lock().unwrap_or_else(|e| e.into_inner()).flush();
+            }
         }
     }
 }
@@ -306,72 +222,4 @@ impl Log for PrettyLogger {
 /// Whether stderr is a terminal (Tornado colours only then).
 pub(crate) fn stderr_is_tty() -> bool {
     std::io::stderr().is_terminal()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("typhoon-logger-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        dir.join("app.log")
-    }
-
-    #[test]
-    fn size_rotation_keeps_the_newest_backups() {
-        let path = temp("size");
-        let mut log =
-            LogFile::open(&path, Rotation::Size { max: 30 }, 2).unwrap_or_else(|e| panic!("{e}"));
-        for i in 0..5 {
-            log.write_line(&format!("line {i} of the log file\n"))
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
-        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        assert_eq!(read(&path), "line 4 of the log file\n");
-        assert_eq!(
-            read(&path.with_extension("log.1")),
-            "line 3 of the log file\n"
-        );
-        assert_eq!(
-            read(&path.with_extension("log.2")),
-            "line 2 of the log file\n"
-        );
-        assert!(!path.with_extension("log.3").exists());
-    }
-
-    #[test]
-    fn time_rotation_names_files_by_period() {
-        let path = temp("time");
-        let mut log = LogFile::open(
-            &path,
-            Rotation::time("s", 1).unwrap_or_else(|e| panic!("{e}")),
-            1,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        log.write_line("first\n").unwrap_or_else(|e| panic!("{e}"));
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-        log.write_line("second\n").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap_or_default(),
-            "second\n"
-        );
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let dated: Vec<_> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with("app.log."))
-            .collect();
-        assert_eq!(dated.len(), 1);
-    }
-
-    #[test]
-    fn rotate_when_is_checked() {
-        assert!(Rotation::time("midnight", 1).is_ok());
-        assert!(Rotation::time("W6", 1).is_ok());
-        assert!(Rotation::time("W7", 1).is_err());
-        assert!(Rotation::time("fortnight", 1).is_err());
-    }
 }

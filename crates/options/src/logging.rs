@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use log::LevelFilter;
 
 use crate::error::Error;
-use crate::logger::{install, install_if_unset, stderr_is_tty, LogFile, Rotation, Sinks};
+use crate::logfile::{LogFile, Rotation};
+use crate::logger::{install, install_if_unset, stderr_is_tty, Sinks};
 use crate::parser::OptionParser;
 
 /// Defines `--logging`, `--log-to-stderr`, `--log-file-prefix`, `--log-file-max-size`,

@@ -303,6 +303,9 @@ impl Ring {
     /// look at its timers; after `IDLE_BEATS` heartbeats with no work, inside glommio.
     async fn park(&self, linger: bool) {
         self.parking.set(true);
+        // The shard is idle: the log lines it holds go to the writer now (the logging
+        // options' logger batches a shard's lines; other loggers flush as they like).
+        log::logger().flush();
         if linger {
             if self.mailbox.fall_asleep() {
                 self.with(Inner::wait_for_work);
