@@ -63,7 +63,8 @@ if [ "$(ulimit -n)" -lt "$need" ]; then
     }
 fi
 
-cargo build --release --example deploy
+bin=${DEPLOY_BIN:-target/release/examples/deploy} # DEPLOY_BIN measures another build
+[ -n "${DEPLOY_BIN:-}" ] || cargo build --release --example deploy
 
 tmp=$(mktemp -d)
 server=""
@@ -80,7 +81,7 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-server_cmd=(taskset -c 0 target/release/examples/deploy --port "$port" --shards 1
+server_cmd=(taskset -c 0 "$bin" --port "$port" --shards 1
     --header-timeout "$header_timeout" --body-timeout "$body_timeout")
 # Timeouts are logged at INFO (the server-side count below); the access log is off.
 RUST_LOG=info,typhoon::access=warn "${server_cmd[@]}" 2>"$tmp/server.log" &

@@ -68,9 +68,14 @@ impl SockState {
         self.idle.get()
     }
 
+    /// Whether the current wait's deadline is at or before `now`.
+    pub fn due(&self, now: Instant) -> bool {
+        self.deadline.get().is_some_and(|d| d <= now)
+    }
+
     /// Ends the current wait if its deadline is at or before `now`.
     pub fn expire_if_due(&self, now: Instant) {
-        if self.deadline.get().is_some_and(|d| d <= now) {
+        if self.due(now) {
             self.deadline.set(None);
             self.expired.set(true);
             for waiter in [&self.reader, &self.writer] {

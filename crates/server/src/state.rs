@@ -103,18 +103,15 @@ impl ShardState {
         }
     }
 
-    /// Ends every connection's wait whose deadline has passed (run every `sweep_period`).
-    pub fn sweep(&self) {
-        let now = Instant::now();
-        let due: Vec<_> = self
-            .conns
+    /// The connections whose current wait's deadline is at or before `now` (the sweep
+    /// runs every `sweep_period` and ends their waits a few at a time).
+    pub fn due(&self, now: Instant) -> Vec<Rc<SockState>> {
+        self.conns
             .borrow()
             .iter()
+            .filter(|(_, sock)| sock.due(now))
             .map(|(_, sock)| sock.clone())
-            .collect();
-        for sock in due {
-            sock.expire_if_due(now);
-        }
+            .collect()
     }
 
     /// How often deadlines are checked: often enough for the shortest configured timeout
