@@ -59,6 +59,28 @@ fn start_before_bind_is_a_usage_error() {
     ));
 }
 
+/// The allowed CPU list of every thread named `typhoon-shard-*`.
+fn shard_threads_cpus() -> Vec<String> {
+    let mut pinned = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        let (Ok(name), Ok(status)) = (
+            std::fs::read_to_string(task.join("comm")),
+            std::fs::read_to_string(task.join("status")),
+        ) else {
+            continue; // the thread ended meanwhile
+        };
+        if name.trim().starts_with("typhoon-shard-") {
+            let cpus = status
+                .lines()
+                .find(|l| l.starts_with("Cpus_allowed_list:"))
+                .unwrap();
+            pinned.push(cpus.split(':').nth(1).unwrap().trim().to_owned());
+        }
+    }
+    pinned
+}
+
 #[test]
 fn each_shard_is_pinned_to_its_own_cpu_and_serves() {
     let cpus = allowed_cpus().unwrap();
@@ -67,19 +89,14 @@ fn each_shard_is_pinned_to_its_own_cpu_and_serves() {
         return;
     }
     let server = start(test_config(), 2);
-    // Each shard thread's allowed CPU list is exactly one CPU, and they differ.
-    let mut pinned = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").unwrap() {
-        let task = task.unwrap().path();
-        let name = std::fs::read_to_string(task.join("comm")).unwrap();
-        if name.trim().starts_with("typhoon-shard-") {
-            let status = std::fs::read_to_string(task.join("status")).unwrap();
-            let cpus = status
-                .lines()
-                .find(|l| l.starts_with("Cpus_allowed_list:"))
-                .unwrap();
-            pinned.push(cpus.split(':').nth(1).unwrap().trim().to_owned());
-        }
+    // Each shard thread's allowed CPU list is exactly one CPU, and they differ. A thread
+    // a shard has just spawned (its blocking pool's) carries the shard's name until it
+    // names itself: read again until only the two shards have it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut pinned = shard_threads_cpus();
+    while pinned.len() != 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        pinned = shard_threads_cpus();
     }
     pinned.sort();
     assert_eq!(pinned, vec![cpus[0].to_string(), cpus[1].to_string()]);
