@@ -96,7 +96,7 @@ thread_local! {
     static CLOCK: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
-/// `[I 261126 22:59:20 shard0 web:292]`: Tornado's `LogFormatter` prefix, with the shard
+/// `[I 261126 22:59:20 shard0 handler:292]`: Tornado's `LogFormatter` prefix, with the shard
 /// when a shard's thread logs.
 fn write_prefix(out: &mut Vec<u8>, letter: char, module: &str, line: u32) {
     let second = SystemTime::now()

@@ -86,7 +86,8 @@ pub fn define_logging_options(parser: &OptionParser) -> Result<(), Error> {
 /// Sends log records to stderr and/or a rotating file as the logging options of
 /// `parser` say (Tornado's `enable_pretty_logging`); parsing calls it. With
 /// `--logging=none` it does nothing. Lines look like Tornado's:
-/// `[I 261126 22:59:20 shard:91] shard 0 on CPU 0 listening on 0.0.0.0:8888`, coloured
+/// `[I 261126 22:59:20 shard0 shard:145] shard 0 on CPU 0 listening on 0.0.0.0:8888` (a
+/// shard's lines name it: `shard0`), coloured
 /// on a terminal. It replaces the configuration `typhoon::log::enable_pretty_logging()`
 /// made; a logger of another crate installed earlier in the process stays.
 ///

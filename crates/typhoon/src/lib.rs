@@ -111,7 +111,7 @@ pub mod testing;
 
 /// Tornado's `tornado.log`.
 pub mod log {
-    /// Sends log records to stderr in Tornado's format (`[I 261126 22:59:20 shard:91] …`),
+    /// Sends log records to stderr in Tornado's format (`[I 261126 22:59:20 shard0 handler:292] …`),
     /// at INFO and above unless `RUST_LOG` names another level (`trace`, `debug`, `info`,
     /// `warn`, `error` or `off`). The same logger as the `--logging` options of
     /// [`crate::options`]; the first configuration of the process wins. Safe to call more
