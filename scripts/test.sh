@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit/integration/doc tests, and the load smoke
-# test of the hello example. What CI runs (.ci/run) and the README's second command.
+# test of the hello example and its metrics check. What CI runs (.ci/run) and the README's
+# second command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,3 +50,6 @@ scripts/nginx-proxy.sh
 
 step "load smoke test (wrk against the hello example)"
 scripts/smoke.sh
+
+step "per-shard metrics under load: scraped counters vs wrk's count (scripts/metrics-check.sh --quick)"
+scripts/metrics-check.sh --quick

@@ -63,6 +63,34 @@ fn hello_answers_good_boy() {
 }
 
 #[test]
+fn hello_serves_per_shard_metrics_with_the_flag() {
+    let program = Program::spawn("hello", &["--port", "0", "--metrics", "--shards", "2"]);
+    let port = port_of(&program.wait_listening(2)[0]);
+    assert_eq!(get(port).0, 200);
+    let response = ureq::get(&format!("http://127.0.0.1:{port}/metrics"))
+        .call()
+        .unwrap();
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; version=0.0.4")
+    );
+    let text = response.into_string().unwrap();
+    for shard in ["0", "1"] {
+        assert!(
+            text.contains(&format!("typhoon_open_connections{{shard=\"{shard}\"}}")),
+            "{text}"
+        );
+    }
+    // Whichever shard answered `GET /` counted it; the scrape itself is not counted.
+    let answered: u64 = text
+        .lines()
+        .filter(|l| l.starts_with("typhoon_requests_total{") && l.contains("2xx"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(answered, 1, "{text}");
+}
+
+#[test]
 fn a_second_hello_on_the_same_port_fails_with_one_line() {
     let program = Program::spawn("hello", &["--port", "0"]);
     let port = port_of(&program.wait_listening(1)[0]).to_string();

@@ -10,6 +10,7 @@ use bytes::{Bytes, BytesMut};
 use typhoon_http1::{BodyDecoder, BodyPiece, ParseError, CONTINUE};
 
 use crate::io::Conn;
+use crate::metrics::TimeoutKind;
 use crate::sock::SockReader;
 
 /// Why a streamed body could not be read further.
@@ -241,6 +242,7 @@ impl RequestBody {
                         "timeout reading request body from {}",
                         feed.conn.info.remote
                     );
+                    feed.reader.counters().timeout(TimeoutKind::Body);
                     return Err(BodyError::Timeout);
                 }
                 Err(err) => return Err(BodyError::Closed(Some(err))),

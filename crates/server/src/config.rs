@@ -76,6 +76,14 @@ pub struct ServerConfig {
     ///
     /// [`HttpServer::start_processes`]: crate::HttpServer::start_processes
     pub max_restarts: Option<usize>,
+    /// Serve the per-shard metrics, in Prometheus's text format, at this path (say
+    /// `Some("/metrics".into())`): a `GET` for exactly this target, on any shard, is
+    /// answered by the server itself before the service sees it, with every shard's
+    /// series. Off (`None`) by default. Scrapes are not counted as requests. The same
+    /// numbers are always available from [`ServerHandle::metrics`].
+    ///
+    /// [`ServerHandle::metrics`]: crate::ServerHandle::metrics
+    pub metrics_path: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +104,7 @@ impl Default for ServerConfig {
             pin: true,
             blocking_threads: 4,
             max_restarts: None,
+            metrics_path: None,
         }
     }
 }

@@ -12,10 +12,14 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use typhoon_http1::{encode_error, BodyDecoder, Decoded, Decoder, ParseError, Request, CONTINUE};
+use typhoon_http1::{
+    encode_error, encode_response, BodyDecoder, Decoded, Decoder, Method, ParseError, Request,
+    CONTINUE,
+};
 
 use crate::body::{Feed, RequestBody};
 use crate::io::{Conn, ConnIo};
+use crate::metrics::{TimeoutKind, CONTENT_TYPE};
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
 use crate::sock::Sock;
@@ -68,6 +72,7 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         shard: state.info.id,
     };
     let guard = state.register(sock.state());
+    sock.counters().opened();
     let conn = Rc::new(Conn::new(
         info,
         ConnIo {
@@ -83,6 +88,9 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
         let deadline = conn.io.borrow().sock.now() + state.config.idle_timeout;
         let ready = conn.io.borrow().sock.idle_until(deadline).await;
         if !matches!(ready, Ok(true)) {
+            if matches!(ready, Ok(false)) {
+                conn.io.borrow().sock.counters().timeout(TimeoutKind::Idle);
+            }
             break;
         }
         let busy = Busy {
@@ -103,6 +111,7 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
             }
         }
     }
+    conn.io.borrow().sock.counters().closed();
     // Unregister before the socket (and its fd) is dropped: shutdown-on-stop must never
     // touch a reused fd.
     drop(guard);
@@ -160,7 +169,10 @@ impl<'a, S: Service> Busy<'a, S> {
             match read? {
                 Some(0) => return Ok(false), // the client closed
                 Some(_) => {}
-                None if phase == Phase::Idle => return Ok(false),
+                None if phase == Phase::Idle => {
+                    self.counters(|c| c.timeout(TimeoutKind::Idle));
+                    return Ok(false);
+                }
                 None => {
                     self.time_out(phase).await?;
                     return Ok(false);
@@ -220,7 +232,11 @@ impl<'a, S: Service> Busy<'a, S> {
                     io.flush().await?;
                 }
                 Ok(Some(Decoded::Request(req))) => {
-                    self.call(req).await;
+                    if self.is_scrape(&req) {
+                        self.scrape(&req);
+                    } else {
+                        self.call(req).await;
+                    }
                     if !self.answered().await? {
                         return Ok(false);
                     }
@@ -232,6 +248,7 @@ impl<'a, S: Service> Busy<'a, S> {
                     }
                 }
                 Err(err) => {
+                    self.counters(|c| c.parse_error());
                     self.reject(err);
                     return Ok(false);
                 }
@@ -262,6 +279,8 @@ impl<'a, S: Service> Busy<'a, S> {
     /// the shard keeps serving.
     async fn call(&mut self, req: Request) {
         let ctx = req.context();
+        // The turn in which the head was read: the duration counts from there.
+        let started = self.conn.io.borrow().sock.now();
         // What follows the request is the upgrade's if it upgrades the connection.
         self.conn.lend_rbuf(std::mem::take(&mut self.rbuf));
         let responder = Responder::new(self.conn.clone(), self.state.clone(), ctx);
@@ -302,8 +321,53 @@ impl<'a, S: Service> Busy<'a, S> {
         // A responder moved out of `call` (into a spawned task) answers later: nothing
         // else happens on this connection until it has.
         self.conn.until_answered().await;
-        // Taken by an upgrade, which turned keep-alive off: the connection closes.
-        self.rbuf = self.conn.take_rbuf().unwrap_or_default();
+        // Taken by an upgrade, which turned keep-alive off: the connection closes (and
+        // the upgraded session's life is no request's duration).
+        match self.conn.take_rbuf() {
+            Some(rbuf) => {
+                self.rbuf = rbuf;
+                let took = Instant::now().saturating_duration_since(started);
+                self.counters(|c| c.observe(took));
+            }
+            None => self.rbuf = BytesMut::new(),
+        }
+    }
+
+    /// Runs `f` on the shard's counters.
+    fn counters(&self, f: impl FnOnce(&crate::metrics::ShardMetrics)) {
+        f(self.conn.io.borrow().sock.counters());
+    }
+
+    /// Whether `req` asks for the metrics endpoint (`ServerConfig::metrics_path`).
+    fn is_scrape(&self, req: &Request) -> bool {
+        self.state
+            .config
+            .metrics_path
+            .as_deref()
+            .is_some_and(|path| req.method() == Method::Get && req.target() == path)
+    }
+
+    /// Answers a scrape with every shard's counters. Not counted as a request: a
+    /// monitor's scrapes would otherwise show up in the numbers they read.
+    #[cold]
+    fn scrape(&mut self, req: &Request) {
+        let mut ctx = req.context();
+        if self.state.stopping() || self.state.config.no_keep_alive {
+            ctx.keep_alive = false;
+        }
+        let body = self.state.metrics.snapshot().to_prometheus();
+        let preamble = self.state.preamble.borrow();
+        let mut io = self.conn.io.borrow_mut();
+        let headers = [("Content-Type", CONTENT_TYPE)];
+        io.keep_alive = encode_response(
+            &mut io.wbuf,
+            &ctx,
+            200,
+            "",
+            headers,
+            body.as_bytes(),
+            &preamble,
+        );
     }
 
     /// Runs the service for a request whose body it reads as it arrives: the read buffer
@@ -336,12 +400,19 @@ impl<'a, S: Service> Busy<'a, S> {
             err.status()
         );
         let preamble = self.state.preamble.borrow();
-        encode_error(&mut self.conn.io.borrow_mut().wbuf, err, &preamble);
+        let mut io = self.conn.io.borrow_mut();
+        io.sock.counters().response(err.status());
+        encode_error(&mut io.wbuf, err, &preamble);
     }
 
     /// Head or body deadline passed: 408, then close.
     async fn time_out(&mut self, phase: Phase) -> io::Result<()> {
-        let what = if phase == Phase::Body { "body" } else { "head" };
+        let (what, kind) = if phase == Phase::Body {
+            ("body", TimeoutKind::Body)
+        } else {
+            ("head", TimeoutKind::Head)
+        };
+        self.counters(|c| c.timeout(kind));
         log::info!(
             "timeout reading request {what} from {}",
             self.conn.info.remote

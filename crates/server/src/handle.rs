@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use event_listener::Event;
 
+use crate::metrics::{Metrics, MetricsSnapshot};
+
 /// Cross-thread part of a server: the stop request.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
@@ -69,6 +71,7 @@ pub struct ServerHandle {
     pub(crate) shared: Arc<Shared>,
     pub(crate) addrs: Vec<SocketAddr>,
     pub(crate) shard_addrs: Vec<Vec<SocketAddr>>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl ServerHandle {
@@ -89,6 +92,32 @@ impl ServerHandle {
     /// otherwise.
     pub fn shard_addrs(&self, shard: usize) -> &[SocketAddr] {
         self.shard_addrs.get(shard).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every shard's counters now: requests by status class, connections, bytes, parse
+    /// errors, timeouts and the request-duration histogram. Always counted, whether or not
+    /// [`ServerConfig::metrics_path`](crate::ServerConfig::metrics_path) serves them; cheap
+    /// to call from any thread (it only reads).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> typhoon_server::Result<()> {
+    /// use typhoon_server::{Factory, HttpServer, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+    /// server.bind_addr(0, "127.0.0.1")?;
+    /// let running = server.start_background(2)?;
+    /// let metrics = running.handle().metrics();
+    /// assert_eq!(metrics.shards.len(), 2);
+    /// println!("{} requests answered, {} 5xx", metrics.requests(), metrics.responses(5));
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.metrics.snapshot()
     }
 
     /// The port the server listens on (the one the kernel chose when bound to port 0).

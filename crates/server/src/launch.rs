@@ -13,6 +13,7 @@ use crate::config::ServerConfig;
 use crate::error::{Error, Result};
 use crate::handle::{ServerHandle, Shared};
 use crate::mesh::Mesh;
+use crate::metrics::Metrics;
 use crate::service::{MakeService, ShardInfo};
 use crate::shard::{self, ShardPlan};
 
@@ -31,6 +32,8 @@ pub(crate) struct Plan<M> {
     /// Each shard's own addresses (port-per-shard mode), by shard id.
     pub shard_addrs: Vec<Vec<SocketAddr>>,
     pub shared: Arc<Shared>,
+    /// Every shard's counters.
+    pub metrics: Arc<Metrics>,
 }
 
 /// How a shard thread tells `launch` it accepts connections, at most once.
@@ -61,6 +64,7 @@ impl<M: MakeService> Plan<M> {
             shared: self.shared.clone(),
             addrs: self.addrs.clone(),
             shard_addrs: self.shard_addrs.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -86,6 +90,7 @@ impl<M: MakeService> Launch for Plan<M> {
             config,
             shards,
             shared,
+            metrics,
             ..
         } = *self;
         let (ready_tx, ready) = channel::<(usize, Result<()>)>();
@@ -100,6 +105,7 @@ impl<M: MakeService> Launch for Plan<M> {
                 config: config.clone(),
                 shared: shared.clone(),
                 mesh: mesh.clone(),
+                metrics: metrics.clone(),
             };
             let (ready_tx, exits) = (ready_tx.clone(), exits.clone());
             let spawned = std::thread::Builder::new()

@@ -80,6 +80,9 @@
 //!   `Server` and `Date` preamble);
 //!   `pool`: the shard's connection buffers.
 //! - `handle`: [`ServerHandle`], stopping from any thread.
+//! - `metrics`: per-shard counters (each shard writes only its own cache lines), their
+//!   [`MetricsSnapshot`] and its Prometheus text, served at
+//!   [`ServerConfig::metrics_path`] when set.
 //! - [`process`]: the fork model, Tornado's `fork_processes` and `task_id` (supervised child
 //!   processes; [`HttpServer::start_processes`] serves one shard in each).
 //! - [`locks`], [`queues`]: Tornado's `tornado.locks` and `tornado.queues` for the tasks of
@@ -107,6 +110,7 @@ mod listener;
 pub mod locks;
 mod mailbox;
 mod mesh;
+mod metrics;
 mod park;
 mod pool;
 pub mod process;
@@ -134,6 +138,7 @@ pub use ioloop::{
 pub use launch::RunningServer;
 pub use listener::bind_sockets;
 pub use mesh::{submit_to, Bus, Lagged, MeshError, Subscription};
+pub use metrics::{LatencyHistogram, MetricsSnapshot, ShardSnapshot, Timeouts};
 pub use responder::Responder;
 pub use server::HttpServer;
 pub use service::{ConnInfo, Factory, MakeService, Response, Service, ShardInfo};

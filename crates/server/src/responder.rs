@@ -178,6 +178,7 @@ impl Responder {
         let ctx = self.effective_context();
         self.conn.answer_started();
         let mut io = self.conn.io.borrow_mut();
+        io.sock.counters().response(status);
         let preamble = self.state.preamble.borrow();
         io.keep_alive =
             encode_response(&mut io.wbuf, &ctx, status, reason, headers, body, &preamble);
@@ -207,6 +208,7 @@ impl Responder {
         }
         self.conn.answer_started();
         let mut io = self.conn.io.borrow_mut();
+        io.sock.counters().response(101);
         let preamble = self.state.preamble.borrow();
         encode_response(&mut io.wbuf, &self.ctx, 101, "", headers, b"", &preamble);
         drop(preamble);
@@ -245,6 +247,7 @@ impl Responder {
         let ctx = self.effective_context();
         self.conn.answer_started();
         let mut io = self.conn.io.borrow_mut();
+        io.sock.counters().response(status);
         let preamble = self.state.preamble.borrow();
         let head = ResponseHead {
             status,

@@ -25,6 +25,7 @@ use crate::accept::AcceptQueue;
 use crate::bufring::BufRing;
 use crate::doorbell::Doorbell;
 use crate::mailbox::Mailbox;
+use crate::metrics::ShardMetrics;
 use crate::sock::SockState;
 
 /// The buffer group of the provided receive buffers.
@@ -133,6 +134,8 @@ pub(crate) struct Ring {
     idle_beats: Cell<u32>,
     /// Wakes for this shard's tasks from other threads (`mailbox`).
     mailbox: Arc<Mailbox>,
+    /// This shard's counters: the sockets count their bytes here.
+    counters: Arc<ShardMetrics>,
     /// When the last turn that delivered a wake from another thread began.
     last_mail: Cell<Instant>,
 }
@@ -143,7 +146,7 @@ impl Ring {
     /// # Errors
     /// The kernel's refusal: Linux before 6.1 lacks `DEFER_TASKRUN` (`EINVAL`); or no fd
     /// left for the doorbell.
-    pub fn new() -> io::Result<Rc<Self>> {
+    pub fn new(counters: Arc<ShardMetrics>) -> io::Result<Rc<Self>> {
         let uring = IoUring::builder()
             .setup_single_issuer()
             .setup_defer_taskrun()
@@ -183,9 +186,15 @@ impl Ring {
             idle_beats: Cell::new(0),
             mailbox,
             last_mail: Cell::new(Instant::now()),
+            counters,
         });
         ring.with(Inner::arm_mail);
         Ok(ring)
+    }
+
+    /// This shard's counters, which only this shard writes.
+    pub fn counters(&self) -> &ShardMetrics {
+        &self.counters
     }
 
     /// The time at the start of the current turn (microseconds old at most while

@@ -13,6 +13,7 @@ use crate::handle::{ServerHandle, Shared};
 use crate::ioloop::IoLoop;
 use crate::launch::{Plan, RunningServer};
 use crate::listener::{bind_all, bind_listener, check_free, BindSpec};
+use crate::metrics::Metrics;
 use crate::service::{MakeService, ShardInfo};
 
 /// An HTTP server made of shards: one pinned thread per shard, each with its own io_uring
@@ -361,6 +362,7 @@ impl<M: MakeService> HttpServer<M> {
             addrs: self.addrs,
             shard_addrs,
             shared: Arc::new(Shared::default()),
+            metrics: Arc::new(Metrics::new(count)),
         })
     }
 }

@@ -21,6 +21,7 @@ use crate::handle::Shared;
 use crate::ioloop::BlockingPool;
 use crate::launch::Ready;
 use crate::mesh::{Member, Mesh};
+use crate::metrics::Metrics;
 use crate::ring::Ring;
 use crate::service::{MakeService, Service, ShardInfo};
 use crate::sock::Sock;
@@ -41,6 +42,7 @@ pub(crate) struct ShardPlan<M> {
     pub config: Arc<ServerConfig>,
     pub shared: Arc<Shared>,
     pub mesh: Arc<Mesh>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Runs a shard on the calling thread until it stops; `ready` hears once the shard accepts
@@ -53,6 +55,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         config,
         shared,
         mesh,
+        metrics,
     } = plan;
     let shard_error = |reason: String| Error::Shard {
         shard: info.id,
@@ -111,7 +114,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         );
     }
     executor.run(async move {
-        let ring = match Ring::new() {
+        let ring = match Ring::new(metrics.shard(info.id)) {
             Ok(ring) => ring,
             Err(e) => {
                 return Err(Error::Shard {
@@ -132,7 +135,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         glommio::spawn_local(ring.clone().drive()).detach();
         // Other shards wake the inbox task: through the mailbox, at once.
         crate::task::spawn(crate::afar::from_afar(member.serve())).detach();
-        let state = Rc::new(ShardState::new(info, config));
+        let state = Rc::new(ShardState::new(info, config, metrics));
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
         let mut accepting = Vec::new();

@@ -14,6 +14,7 @@ use io_uring::{cqueue, opcode, types};
 use smallvec::SmallVec;
 
 use crate::bufring::BufRing;
+use crate::metrics::{ShardMetrics, TimeoutKind};
 use crate::ring::{recv_entry, Op, Ring};
 
 /// Bytes received ahead of the connection's reads before its receive is paused, so a client
@@ -199,6 +200,11 @@ impl Sock {
         self.ring.now()
     }
 
+    /// The shard's counters, which only this shard writes.
+    pub fn counters(&self) -> &ShardMetrics {
+        self.ring.counters()
+    }
+
     /// The part the ring's completions and the shard's sweeper see.
     pub fn state(&self) -> &Rc<SockState> {
         &self.state
@@ -279,8 +285,14 @@ impl Sock {
                 })
             };
             match self.sent(timeout).await {
-                Ok(n) => done += n,
+                Ok(n) => {
+                    done += n;
+                    self.ring.counters().written(n);
+                }
                 Err(e) => {
+                    if e.kind() == io::ErrorKind::TimedOut {
+                        self.ring.counters().timeout(TimeoutKind::Write);
+                    }
                     result = Err(e);
                     break;
                 }
@@ -373,6 +385,11 @@ impl SockReader {
         self.ring.now()
     }
 
+    /// The shard's counters.
+    pub fn counters(&self) -> &ShardMetrics {
+        self.ring.counters()
+    }
+
     /// As [`Sock::readable_before`]; an error once the socket is closed (its fd number
     /// may already belong to another connection).
     pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
@@ -440,6 +457,7 @@ fn read_ready(ring: &Ring, state: &SockState, dst: &mut BytesMut) -> io::Result<
         }
     });
     state.queued.set(0);
+    ring.counters().read(total);
     Ok(total)
 }
 

@@ -14,6 +14,7 @@ use slab::Slab;
 use typhoon_http1::{DateCache, Preamble};
 
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 use crate::pool::BufferPool;
 use crate::service::ShardInfo;
 use crate::sock::SockState;
@@ -26,6 +27,9 @@ pub(crate) struct ShardState {
     pub config: std::sync::Arc<ServerConfig>,
     /// `Server` and `Date` lines of every response, rebuilt when the date changes.
     pub preamble: RefCell<Preamble>,
+    /// Every shard's counters, for the metrics endpoint (this shard's own are written
+    /// through its ring: `Ring::counters`).
+    pub metrics: std::sync::Arc<Metrics>,
     stopping: Cell<bool>,
     /// Live connections: their sockets, to shut them down on stop and to end their waits
     /// at their deadlines.
@@ -37,7 +41,11 @@ pub(crate) struct ShardState {
 }
 
 impl ShardState {
-    pub fn new(info: ShardInfo, config: std::sync::Arc<ServerConfig>) -> Self {
+    pub fn new(
+        info: ShardInfo,
+        config: std::sync::Arc<ServerConfig>,
+        metrics: std::sync::Arc<Metrics>,
+    ) -> Self {
         let date = DateCache::new(SystemTime::now());
         let preamble = Preamble::new(config.server_name.as_bytes(), date.as_bytes());
         Self {
@@ -45,6 +53,7 @@ impl ShardState {
             buffers: BufferPool::default(),
             config,
             preamble: RefCell::new(preamble),
+            metrics,
             stopping: Cell::new(false),
             conns: RefCell::new(Slab::new()),
             drained: Cell::new(None),

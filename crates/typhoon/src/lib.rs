@@ -26,7 +26,8 @@
 //!
 //! # Layout
 //! - [`web`] — `Application`, `url`, `RequestHandler`, `Handler`, `HttpError`.
-//! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`.
+//! - [`httpserver`] — `HttpServer`, `ServerConfig`, `ServerHandle`, `MetricsSnapshot` (per-shard
+//!   metrics, served in Prometheus format at `ServerConfig::metrics_path`).
 //! - [`ioloop`] — `IoLoop`, `PeriodicCallback`, `Timeout`, `sleep`, `with_timeout`.
 //! - [`locks`], [`queues`] — Tornado's `Lock`, `Event`, `Condition`, `Semaphore`, `Queue`, …
 //! - [`websocket`] — `WebSocketHandler`, `WebSocketRoute`, `WebSocket`.
@@ -47,9 +48,10 @@ pub mod web {
 /// Tornado's `tornado.httpserver`.
 pub mod httpserver {
     pub use typhoon_server::{
-        allowed_cpus, BodyError, ConnInfo, Factory, HttpServer, MakeService, RequestBody,
-        Responder, Response, RunningServer, ServerConfig, ServerHandle, Service, ShardInfo,
-        Upgraded, UpgradedReader, UpgradedWriter,
+        allowed_cpus, BodyError, ConnInfo, Factory, HttpServer, LatencyHistogram, MakeService,
+        MetricsSnapshot, RequestBody, Responder, Response, RunningServer, ServerConfig,
+        ServerHandle, Service, ShardInfo, ShardSnapshot, Timeouts, Upgraded, UpgradedReader,
+        UpgradedWriter,
     };
 }
 
