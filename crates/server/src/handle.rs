@@ -15,6 +15,9 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     /// Notified once, on `stop`: every accept loop waits on it beside its listener.
     stopped: Event,
+    /// The stop is a handover's: idle keep-alive connections get a grace period to send
+    /// their next request (answered with `Connection: close`) instead of being closed.
+    handed_over: AtomicBool,
 }
 
 impl Shared {
@@ -25,6 +28,17 @@ impl Shared {
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.stopped.notify(usize::MAX);
+    }
+
+    /// Stops after a handover (`takeover`): as `stop`, but gentle with idle connections.
+    pub fn stop_handed_over(&self) {
+        self.handed_over.store(true, Ordering::SeqCst);
+        self.stop();
+    }
+
+    /// Whether the stop came from a handover.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::SeqCst)
     }
 
     pub fn stop_requested(&self) -> bool {

@@ -88,6 +88,8 @@
 //! - [`locks`], [`queues`]: Tornado's `tornado.locks` and `tornado.queues` for the tasks of
 //!   one shard (FIFO waiters, timeouts, cancellation that wedges nothing).
 //! - `listener`: socket2 listeners, the port-in-use probe.
+//! - `takeover`: zero-downtime restart, the listening sockets handed to a new process over
+//!   a Unix socket ([`HttpServer::take_over`], [`HttpServer::serve_handovers`]).
 //! - `cpus`: the affinity mask and pinning; `uring`: the io_uring availability check.
 //! - `service`: [`Service`] / [`MakeService`], the seam to the application.
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
@@ -122,6 +124,7 @@ mod service;
 mod shard;
 mod sock;
 mod state;
+mod takeover;
 mod task;
 mod upgraded;
 mod uring;
