@@ -80,9 +80,13 @@ impl Handover {
             match bind(&path) {
                 Ok((listener, inode)) => {
                     let sockets = self.sockets;
+                    shared.set_handover_path(HandoverPath {
+                        path: path.clone(),
+                        inode,
+                    });
                     let spawned = std::thread::Builder::new()
                         .name("typhoon-handover".into())
-                        .spawn(move || serve(listener, &path, inode, &sockets, &shared));
+                        .spawn(move || serve(listener, &path, &sockets, &shared));
                     if let Err(e) = spawned {
                         log::error!("cannot serve handovers: no thread for it: {e}");
                     }
@@ -102,6 +106,22 @@ impl Handover {
                     path.display()
                 ),
             }
+        }
+    }
+}
+
+/// A handover path this server bound, and the inode it had then: removed on stop only if
+/// it is still this server's (a successor has renamed its own onto it otherwise).
+#[derive(Debug)]
+pub(crate) struct HandoverPath {
+    path: PathBuf,
+    inode: u64,
+}
+
+impl HandoverPath {
+    pub fn remove(self) {
+        if std::fs::metadata(&self.path).is_ok_and(|meta| meta.ino() == self.inode) {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
@@ -161,8 +181,8 @@ fn bind(path: &Path) -> io::Result<(UnixListener, u64)> {
 }
 
 /// The old side: answers handover requests until one succeeds (then asks the server to
-/// drain) or the server stops (then removes the path, unless a successor owns it now).
-fn serve(listener: UnixListener, path: &Path, inode: u64, sockets: &[OwnedFd], shared: &Shared) {
+/// drain) or the server stops (which removes the path).
+fn serve(listener: UnixListener, path: &Path, sockets: &[OwnedFd], shared: &Shared) {
     if let Err(e) = listener.set_nonblocking(true) {
         log::error!("cannot serve handovers at {}: {e}", path.display());
         return;
@@ -191,9 +211,6 @@ fn serve(listener: UnixListener, path: &Path, inode: u64, sockets: &[OwnedFd], s
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-    }
-    if std::fs::metadata(path).is_ok_and(|meta| meta.ino() == inode) {
-        let _ = std::fs::remove_file(path);
     }
 }
 
