@@ -71,7 +71,7 @@ done
 
 url="http://127.0.0.1:$port/"
 echo "wrk -t2 -c64 -d${duration}s $url, with $restarts restarts (server and wrk share the $(nproc) CPUs)"
-wrk -t2 -c64 -d"${duration}s" "$url" >"$dir/wrk.txt" 2>&1 &
+wrk -t2 -c64 -d"${duration}s" --latency "$url" >"$dir/wrk.txt" 2>&1 &
 wrk_pid=$!
 # Spread the restarts over the run, leaving a few seconds of load before and after them.
 interval_ms=$(( (duration - 5) * 1000 / restarts ))

@@ -386,6 +386,11 @@ impl<M: MakeService> HttpServer<M> {
         let mut shard_addrs = Vec::with_capacity(count);
         let mut shards = Vec::with_capacity(count);
         let mut first = Some(self.first);
+        let spread_addrs: Vec<_> = self
+            .spread
+            .iter()
+            .map(|s| s.local_addr().ok().and_then(|a| a.as_socket()))
+            .collect();
         for (id, &cpu) in cpus.iter().enumerate().take(count) {
             let mut sockets = match first.take() {
                 Some(sockets) => sockets,
@@ -412,7 +417,7 @@ impl<M: MakeService> HttpServer<M> {
                     source,
                 })?);
             }
-            for i in takeover::spread(self.spread.len(), count, id) {
+            for i in takeover::spread(&spread_addrs, count, id) {
                 sockets.push(self.spread[i].try_clone().map_err(|source| Error::Io {
                     context: "cannot duplicate a socket taken over",
                     source,

@@ -391,9 +391,26 @@ fn socket_inode(fd: RawFd) -> io::Result<u64> {
     Ok(stat.st_ino as u64)
 }
 
+/// Which of the sockets bound to `addrs` (by index) shard `id` of `shards` accepts from:
+/// those of each address are spread apart ([`spread_one`]), so that every shard accepts
+/// from every address (an old server's shards held one IPv4 and one IPv6 socket each: a
+/// plain spread would leave one new shard all the IPv4 sockets).
+pub(crate) fn spread<A: PartialEq>(addrs: &[A], shards: usize, id: usize) -> Vec<usize> {
+    let mut mine = Vec::new();
+    for (first, addr) in addrs.iter().enumerate() {
+        if addrs[..first].contains(addr) {
+            continue; // its group is done
+        }
+        let group: Vec<usize> = (first..addrs.len()).filter(|&i| addrs[i] == *addr).collect();
+        mine.extend(spread_one(group.len(), shards, id).into_iter().map(|i| group[i]));
+    }
+    mine.sort_unstable();
+    mine
+}
+
 /// Which of `sockets` sockets (by index) shard `id` of `shards` accepts from: every
 /// socket goes to at least one shard and every shard gets at least one socket.
-pub(crate) fn spread(sockets: usize, shards: usize, id: usize) -> Vec<usize> {
+fn spread_one(sockets: usize, shards: usize, id: usize) -> Vec<usize> {
     if sockets == 0 || shards == 0 {
         Vec::new()
     } else if sockets >= shards {
@@ -413,7 +430,7 @@ mod tests {
             for shards in 1..7 {
                 let mut served = vec![0; sockets];
                 for id in 0..shards {
-                    let mine = spread(sockets, shards, id);
+                    let mine = spread_one(sockets, shards, id);
                     assert!(
                         !mine.is_empty(),
                         "{sockets} sockets, {shards} shards, #{id}"
@@ -429,6 +446,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_shard_gets_every_address() {
+        // Two old shards, each with an IPv4 and an IPv6 socket, to two new shards.
+        let addrs = ["v4", "v6", "v4", "v6"];
+        assert_eq!(spread(&addrs, 2, 0), [0, 1]);
+        assert_eq!(spread(&addrs, 2, 1), [2, 3]);
+        assert_eq!(spread(&addrs, 1, 0), [0, 1, 2, 3]);
+        assert_eq!(spread(&addrs, 4, 3), [2, 3]);
+        assert_eq!(spread(&["v4", "v6"], 2, 1), [0, 1]);
     }
 
     #[test]
