@@ -401,8 +401,14 @@ pub(crate) fn spread<A: PartialEq>(addrs: &[A], shards: usize, id: usize) -> Vec
         if addrs[..first].contains(addr) {
             continue; // its group is done
         }
-        let group: Vec<usize> = (first..addrs.len()).filter(|&i| addrs[i] == *addr).collect();
-        mine.extend(spread_one(group.len(), shards, id).into_iter().map(|i| group[i]));
+        let group: Vec<usize> = (first..addrs.len())
+            .filter(|&i| addrs[i] == *addr)
+            .collect();
+        mine.extend(
+            spread_one(group.len(), shards, id)
+                .into_iter()
+                .map(|i| group[i]),
+        );
     }
     mine.sort_unstable();
     mine
