@@ -14,6 +14,8 @@
 //! hello --handover /tmp/hello.handover &        # binds port 8888
 //! hello --handover /tmp/hello.handover &        # takes over; the first drains and exits
 //! ```
+//!
+//! Started by systemd socket activation (`LISTEN_FDS`), it serves the sockets passed.
 
 use std::path::PathBuf;
 
@@ -59,9 +61,12 @@ impl RequestHandler for IndexHandler {
 
 fn main() -> typhoon::Result<()> {
     let args = Args::parse();
+    // First: it edits the environment, which no other thread may be reading.
+    let activated = typhoon::netutil::listen_fds()?;
     typhoon::log::enable_pretty_logging();
     let app = Application::new(vec![url(r"/", || IndexHandler)]);
-    if !args.metrics && args.handover.is_none() && args.takeover.is_none() && args.shards == 1 {
+    let handover = args.takeover.as_ref().or(args.handover.as_ref());
+    if !args.metrics && activated.is_empty() && handover.is_none() && args.shards == 1 {
         app.listen(args.port)?;
         return IoLoop::current().start();
     }
@@ -70,18 +75,24 @@ fn main() -> typhoon::Result<()> {
     if args.metrics {
         server.config_mut().metrics_path = Some(args.metrics_path);
     }
-    if let Some(path) = &args.takeover {
-        server.take_over(path)?;
-        server.serve_handovers(path);
-    } else if let Some(path) = &args.handover {
-        match server.take_over(path) {
-            Ok(_) => {}
-            Err(typhoon::Error::NothingToTakeOver { .. }) => server.bind(args.port)?,
+    let taken_over = match (&args.takeover, &args.handover) {
+        (Some(path), _) => server.take_over(path).map(|_| true)?,
+        (None, Some(path)) => match server.take_over(path) {
+            Ok(_) => true,
+            Err(typhoon::Error::NothingToTakeOver { .. }) => false,
             Err(e) => return Err(e),
+        },
+        (None, None) => false,
+    };
+    if !taken_over {
+        if activated.is_empty() {
+            server.bind(args.port)?;
+        } else {
+            server.add_sockets(activated)?;
         }
+    }
+    if let Some(path) = handover {
         server.serve_handovers(path);
-    } else {
-        server.bind(args.port)?;
     }
     server.start(args.shards)?;
     IoLoop::current().start()

@@ -1,5 +1,6 @@
 //! hello's zero-downtime restart as an operator runs it: `--handover PATH` processes
-//! taking each other's listening sockets over; `--takeover` with nobody there.
+//! taking each other's listening sockets over; `--takeover` with nobody there; systemd's
+//! socket activation (`LISTEN_FDS`).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -67,6 +68,41 @@ fn takeover_with_nobody_there_fails_with_one_line() {
     assert!(!output.status.success());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("nothing to take over at"), "{stderr}");
+}
+
+#[test]
+fn a_socket_passed_by_systemd_is_served_without_binding() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    // As systemd does: the socket at fd 3, LISTEN_PID naming the process that runs hello
+    // (sh's pid, kept by exec). hello would fail to bind --port: the listener holds it.
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\""])
+        .arg(example("hello"))
+        .args(["--port", &port.to_string()]);
+    // SAFETY: dup2 and fcntl are async-signal-safe; `fd` stays open in the parent until
+    // the spawn. At fd 3 already, dup2 would do nothing and leave it close-on-exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+            let placed = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 3)
+            };
+            if placed < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut program = Program::from_command(command);
+    program.wait_listening(1);
+    drop(listener);
+    assert_eq!(get(port), "good boy");
+    sigterm(program.pid());
+    assert!(program.wait_exit(Duration::from_secs(10)).success());
 }
 
 fn sigterm(pid: i32) {
