@@ -54,6 +54,22 @@ start_generation() {
     pid=$!
 }
 
+# What a stuck handover is doing: both generations' threads and logs.
+diagnose() {
+    local stuck=$1 gen=$2
+    for p in "$stuck" "$pid"; do
+        echo "threads of pid $p (name, state, kernel wait):"
+        for task in /proc/"$p"/task/*; do
+            echo "  $(cat "$task/comm" 2>/dev/null) $(awk '{print $3}' "$task/stat" 2>/dev/null) $(cat "$task/wchan" 2>/dev/null)"
+        done
+    done
+    ls -la "$dir"
+    for g in $(( gen - 1 )) "$gen"; do
+        echo "--- generation $g's log (last 20 lines):"
+        tail -20 "$dir/gen$g.log"
+    done
+}
+
 start_generation 0
 port=
 for _ in $(seq 1 200); do
@@ -87,7 +103,9 @@ for gen in $(seq 1 "$restarts"); do
             cat "$dir/gen$gen.log"; echo "FAIL: generation $gen exited during the takeover"; exit 1
         fi
         waited=$(( waited + 10 ))
-        [ "$waited" -lt 15000 ] || { echo "FAIL: generation $(( gen - 1 )) did not exit within 15 s"; exit 1; }
+        if [ "$waited" -ge 15000 ]; then
+            diagnose "$old" "$gen"; echo "FAIL: generation $(( gen - 1 )) did not exit within 15 s"; exit 1
+        fi
         sleep 0.01
     done
     status=0
