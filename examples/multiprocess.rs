@@ -8,6 +8,9 @@
 //! cargo run --release --example multiprocess -- --shards 0   # one shard per CPU
 //! cargo run --release --example multiprocess -- --model fork # 2 forked processes
 //! cargo run --release --example multiprocess -- --shards 1 --reuse-port   # x N: N processes
+//! cargo run --release --example multiprocess -- --handover /tmp/mp.handover # restartable:
+//!     # run it again with the same --handover (any --shards): the new process takes the
+//!     # listening sockets over and the old one drains and exits
 //! ```
 
 use clap::{Parser, ValueEnum};
@@ -41,6 +44,11 @@ struct Args {
     /// `--shards 1` to compare with Tornado's fork model of one process per core.
     #[arg(long)]
     reuse_port: bool,
+    /// Zero-downtime restarts (threads model): take the listening sockets over from the
+    /// process serving handovers at PATH if one answers (binding --port otherwise), then
+    /// serve handovers there for the next one.
+    #[arg(long, value_name = "PATH")]
+    handover: Option<std::path::PathBuf>,
 }
 
 /// How the shards are laid out.
@@ -70,7 +78,17 @@ fn main() -> typhoon::Result<()> {
     server.config_mut().pin = !args.no_pin;
     server.config_mut().reuse_port = args.reuse_port;
     server.config_mut().max_restarts = Some(args.max_restarts);
-    server.bind(args.port)?;
+    match &args.handover {
+        Some(path) => {
+            match server.take_over(path) {
+                Ok(_) => {}
+                Err(typhoon::Error::NothingToTakeOver { .. }) => server.bind(args.port)?,
+                Err(e) => return Err(e),
+            }
+            server.serve_handovers(path);
+        }
+        None => server.bind(args.port)?,
+    }
     match args.model {
         Model::Threads => server.start(args.shards)?,
         Model::Fork => server.start_processes(args.shards)?,

@@ -53,3 +53,6 @@ scripts/smoke.sh
 
 step "per-shard metrics under load: scraped counters vs wrk's count (scripts/metrics-check.sh --quick)"
 scripts/metrics-check.sh --quick
+
+step "zero-downtime restart: 5 handovers during a wrk run (scripts/hot-restart.sh --quick)"
+scripts/hot-restart.sh --quick

@@ -84,8 +84,10 @@ pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<Shar
             panicked: false,
         },
     ));
-    while !state.stopping() {
-        let deadline = conn.io.borrow().sock.now() + state.config.idle_timeout;
+    loop {
+        let Some(deadline) = state.idle_deadline(conn.io.borrow().sock.now()) else {
+            break;
+        };
         let ready = conn.io.borrow().sock.idle_until(deadline).await;
         if !matches!(ready, Ok(true)) {
             if matches!(ready, Ok(false)) {

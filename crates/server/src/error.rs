@@ -110,6 +110,25 @@ pub enum Error {
         /// How it ended.
         how: String,
     },
+    /// [`HttpServer::take_over`](crate::HttpServer::take_over) found no server serving
+    /// handovers at the path.
+    #[error(
+        "nothing to take over at {}: no running server serves handovers there (start it with \
+         --handover PATH, or start this one without --takeover)",
+        path.display()
+    )]
+    NothingToTakeOver {
+        /// The path given.
+        path: std::path::PathBuf,
+    },
+    /// A server answered at the path, but handing its sockets over failed.
+    #[error("cannot take over from the server at {}: {source}", path.display())]
+    Takeover {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
     /// Any other I/O error while setting up.
     #[error("{context}: {source}")]
     Io {

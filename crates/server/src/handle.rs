@@ -3,11 +3,12 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use event_listener::Event;
 
 use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::takeover::HandoverPath;
 
 /// Cross-thread part of a server: the stop request.
 #[derive(Debug, Default)]
@@ -15,6 +16,11 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     /// Notified once, on `stop`: every accept loop waits on it beside its listener.
     stopped: Event,
+    /// The stop is a handover's: idle keep-alive connections get a grace period to send
+    /// their next request (answered with `Connection: close`) instead of being closed.
+    handed_over: AtomicBool,
+    /// Where this server serves handovers, removed by `stop` (`takeover`).
+    handover_path: Mutex<Option<HandoverPath>>,
 }
 
 impl Shared {
@@ -23,8 +29,39 @@ impl Shared {
     /// connections queued on a socket another process also holds (a hot restart, the fork
     /// model, `add_sockets`) are accepted there instead of being reset.
     pub fn stop(&self) {
+        // Now, not when the shards are done: the process may end as soon as they are.
+        if let Some(path) = self.take_handover_path() {
+            path.remove();
+        }
         self.stop.store(true, Ordering::SeqCst);
         self.stopped.notify(usize::MAX);
+    }
+
+    /// Stops after a handover (`takeover`): as `stop`, but gentle with idle connections.
+    pub fn stop_handed_over(&self) {
+        // The successor serves handovers at the path now.
+        drop(self.take_handover_path());
+        self.handed_over.store(true, Ordering::SeqCst);
+        self.stop();
+    }
+
+    /// Records where this server serves handovers, for `stop` to remove.
+    pub fn set_handover_path(&self, path: HandoverPath) {
+        if let Ok(mut slot) = self.handover_path.lock() {
+            *slot = Some(path);
+        }
+    }
+
+    fn take_handover_path(&self) -> Option<HandoverPath> {
+        self.handover_path
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+    }
+
+    /// Whether the stop came from a handover.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::SeqCst)
     }
 
     pub fn stop_requested(&self) -> bool {

@@ -16,6 +16,7 @@ use crate::mesh::Mesh;
 use crate::metrics::Metrics;
 use crate::service::{MakeService, ShardInfo};
 use crate::shard::{self, ShardPlan};
+use crate::takeover::Handover;
 
 /// How a shard thread ended.
 pub(crate) struct ShardExit {
@@ -34,6 +35,8 @@ pub(crate) struct Plan<M> {
     pub shared: Arc<Shared>,
     /// Every shard's counters.
     pub metrics: Arc<Metrics>,
+    /// Handovers: the predecessor to tell, the path to serve (`takeover`).
+    pub handover: Handover,
 }
 
 /// How a shard thread tells `launch` it accepts connections, at most once.
@@ -91,6 +94,7 @@ impl<M: MakeService> Launch for Plan<M> {
             shards,
             shared,
             metrics,
+            handover,
             ..
         } = *self;
         let (ready_tx, ready) = channel::<(usize, Result<()>)>();
@@ -176,6 +180,7 @@ impl<M: MakeService> Launch for Plan<M> {
             }
             return Err(err);
         }
+        handover.started(shared);
         Ok(threads)
     }
 

@@ -88,11 +88,15 @@
 //! - [`locks`], [`queues`]: Tornado's `tornado.locks` and `tornado.queues` for the tasks of
 //!   one shard (FIFO waiters, timeouts, cancellation that wedges nothing).
 //! - `listener`: socket2 listeners, the port-in-use probe.
+//! - `activation`: systemd socket activation ([`listen_fds`]).
+//! - `takeover`: zero-downtime restart, the listening sockets handed to a new process over
+//!   a Unix socket ([`HttpServer::take_over`], [`HttpServer::serve_handovers`]).
 //! - `cpus`: the affinity mask and pinning; `uring`: the io_uring availability check.
 //! - `service`: [`Service`] / [`MakeService`], the seam to the application.
 //! - `config`: [`ServerConfig`]; `error`: [`Error`].
 
 mod accept;
+mod activation;
 mod afar;
 mod body;
 mod bufring;
@@ -122,10 +126,12 @@ mod service;
 mod shard;
 mod sock;
 mod state;
+mod takeover;
 mod task;
 mod upgraded;
 mod uring;
 
+pub use activation::listen_fds;
 pub use body::{BodyError, RequestBody};
 pub use config::ServerConfig;
 pub use context::{current_shard, num_shards, shard_id};

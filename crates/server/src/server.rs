@@ -2,6 +2,7 @@
 //! with shards in place of forked processes.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::Arc;
 
 use socket2::Socket;
@@ -15,6 +16,7 @@ use crate::launch::{Plan, RunningServer};
 use crate::listener::{bind_all, bind_listener, check_free, BindSpec};
 use crate::metrics::Metrics;
 use crate::service::{MakeService, ShardInfo};
+use crate::takeover::{self, Handover};
 
 /// An HTTP server made of shards: one pinned thread per shard, each with its own io_uring
 /// executor, its own SO_REUSEPORT listener and its own service built by `make`.
@@ -55,6 +57,11 @@ pub struct HttpServer<M> {
     asked: Vec<SocketAddr>,
     /// Sockets given by `add_sockets`: every shard accepts from its own duplicate of each.
     shared: Vec<Socket>,
+    /// Sockets taken over from another server (`take_over`): spread over the shards, each
+    /// accepted from by at least one.
+    spread: Vec<Socket>,
+    /// The server taken over from, and where to serve handovers (`takeover`).
+    handover: Handover,
 }
 
 impl<M: MakeService> HttpServer<M> {
@@ -74,6 +81,8 @@ impl<M: MakeService> HttpServer<M> {
             group: Vec::new(),
             asked: Vec::new(),
             shared: Vec::new(),
+            spread: Vec::new(),
+            handover: Handover::default(),
         }
     }
 
@@ -147,37 +156,90 @@ impl<M: MakeService> HttpServer<M> {
     /// ```
     pub fn add_sockets(&mut self, sockets: impl IntoIterator<Item = TcpListener>) -> Result<()> {
         for listener in sockets {
-            let socket = Socket::from(listener);
-            let addr = socket.local_addr().ok().and_then(|a| a.as_socket());
-            let checked = socket
-                .is_listener()
-                .and_then(|listening| {
-                    if listening {
-                        socket.set_nonblocking(true)
-                    } else {
-                        Err(std::io::Error::new(
-                            std::io::ErrorKind::InvalidInput,
-                            "the socket is not listening",
-                        ))
-                    }
-                })
-                .and(addr.ok_or_else(|| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a TCP socket")
-                }));
-            match checked {
-                Ok(addr) => {
-                    self.addrs.push(addr);
-                    self.shared.push(socket);
-                }
-                Err(source) => {
-                    return Err(Error::Bind {
-                        addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
-                        source,
-                    })
-                }
-            }
+            let socket = checked_listener(listener)?;
+            self.addrs
+                .extend(socket.local_addr().ok().and_then(|a| a.as_socket()));
+            self.shared.push(socket);
         }
         Ok(())
+    }
+
+    /// Takes over the listening sockets of the running server that serves handovers at
+    /// `path` (see [`serve_handovers`](Self::serve_handovers)), for a restart without
+    /// downtime: this server accepts from the very same sockets, spread over its shards
+    /// (any number of them), so no connection waiting in their accept queues is lost. Once
+    /// this server has started and accepts connections, the old one is told to stop
+    /// accepting, drain and exit. Returns how many sockets were taken over.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NothingToTakeOver`] when no server answers at `path` (to bind instead,
+    /// as `--handover` does in the examples), [`Error::Takeover`] when one answers but the
+    /// handover fails (the old server then keeps serving).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use typhoon_server::{Error, Factory, HttpServer, IoLoop, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let path = "/run/hello.handover";
+    /// let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+    /// match server.take_over(path) {
+    ///     Ok(_) => {}                                          // the old one drains
+    ///     Err(Error::NothingToTakeOver { .. }) => server.bind(8888)?, // the first start
+    ///     Err(e) => return Err(e),
+    /// }
+    /// server.serve_handovers(path);                            // for the next restart
+    /// server.start(None)?;
+    /// IoLoop::current().start()?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn take_over(&mut self, path: impl AsRef<Path>) -> Result<usize> {
+        let path = path.as_ref();
+        let (stream, sockets) = takeover::receive(path)?;
+        let count = sockets.len();
+        for listener in sockets {
+            let socket = checked_listener(listener)?;
+            if let Some(addr) = socket.local_addr().ok().and_then(|a| a.as_socket()) {
+                if !self.addrs.contains(&addr) {
+                    self.addrs.push(addr);
+                }
+            }
+            self.spread.push(socket);
+        }
+        self.handover.predecessor = Some((stream, path.to_owned()));
+        Ok(count)
+    }
+
+    /// Once started, serves handovers at the Unix socket `path`: a new process that calls
+    /// [`take_over`](Self::take_over) with it gets every listening socket of this server,
+    /// and when it accepts connections this server stops accepting, answers each
+    /// keep-alive connection's next request with `Connection: close` (closing those idle
+    /// for a second), finishes in-flight requests and stops, as
+    /// [`ServerHandle::stop`] does. The path is taken over from a predecessor atomically,
+    /// made accessible to the owner only, and removed when the server stops without a
+    /// successor. Not for [`start_processes`](Self::start_processes).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use typhoon_server::{Factory, HttpServer, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let mut server = HttpServer::new(Factory(|_: &ShardInfo| Hello));
+    /// server.bind(8888)?;
+    /// server.serve_handovers("/run/hello.handover");
+    /// let running = server.start_background(2)?;
+    /// running.wait()?;    // returns once a new process has taken over and this one drained
+    /// # Ok::<(), typhoon_server::Error>(())
+    /// ```
+    pub fn serve_handovers(&mut self, path: impl AsRef<Path>) {
+        self.handover.serve_at = Some(path.as_ref().to_owned());
     }
 
     /// Starts `shards` shards on the first allowed CPUs and registers them with
@@ -228,6 +290,11 @@ impl<M: MakeService> HttpServer<M> {
         if self.config.port_per_shard {
             return Err(Error::Usage(
                 "start_processes() does not support port_per_shard: use start(n) for it",
+            ));
+        }
+        if self.handover.predecessor.is_some() || self.handover.serve_at.is_some() {
+            return Err(Error::Usage(
+                "start_processes() does not support take_over or serve_handovers: use start(n)",
             ));
         }
         if self.first.is_empty() && self.shared.is_empty() {
@@ -293,10 +360,10 @@ impl<M: MakeService> HttpServer<M> {
         self.start_background(1)
     }
 
-    fn plan(self, shards: Option<usize>) -> Result<Plan<M>> {
-        if self.first.is_empty() && self.shared.is_empty() {
+    fn plan(mut self, shards: Option<usize>) -> Result<Plan<M>> {
+        if self.first.is_empty() && self.shared.is_empty() && self.spread.is_empty() {
             return Err(Error::Usage(
-                "start() needs a listening address: call bind(port) or add_sockets first",
+                "start() needs a listening address: call bind(port), add_sockets or take_over first",
             ));
         }
         crate::uring::probe()?;
@@ -319,6 +386,11 @@ impl<M: MakeService> HttpServer<M> {
         let mut shard_addrs = Vec::with_capacity(count);
         let mut shards = Vec::with_capacity(count);
         let mut first = Some(self.first);
+        let spread_addrs: Vec<_> = self
+            .spread
+            .iter()
+            .map(|s| s.local_addr().ok().and_then(|a| a.as_socket()))
+            .collect();
         for (id, &cpu) in cpus.iter().enumerate().take(count) {
             let mut sockets = match first.take() {
                 Some(sockets) => sockets,
@@ -345,6 +417,20 @@ impl<M: MakeService> HttpServer<M> {
                     source,
                 })?);
             }
+            for i in takeover::spread(&spread_addrs, count, id) {
+                sockets.push(self.spread[i].try_clone().map_err(|source| Error::Io {
+                    context: "cannot duplicate a socket taken over",
+                    source,
+                })?);
+            }
+            if self.handover.serve_at.is_some() {
+                for socket in &sockets {
+                    self.handover.keep(socket).map_err(|source| Error::Io {
+                        context: "cannot keep a listening socket to hand over",
+                        source,
+                    })?;
+                }
+            }
             shard_addrs.push(own);
             shards.push((
                 ShardInfo {
@@ -363,7 +449,36 @@ impl<M: MakeService> HttpServer<M> {
             shard_addrs,
             shared: Arc::new(Shared::default()),
             metrics: Arc::new(Metrics::new(count)),
+            handover: self.handover,
         })
+    }
+}
+
+/// `listener` checked to be a listening TCP socket, made non-blocking.
+fn checked_listener(listener: TcpListener) -> Result<Socket> {
+    let socket = Socket::from(listener);
+    let addr = socket.local_addr().ok().and_then(|a| a.as_socket());
+    let checked = socket
+        .is_listener()
+        .and_then(|listening| {
+            if listening {
+                socket.set_nonblocking(true)
+            } else {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the socket is not listening",
+                ))
+            }
+        })
+        .and(addr.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a TCP socket")
+        }));
+    match checked {
+        Ok(_) => Ok(socket),
+        Err(source) => Err(Error::Bind {
+            addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+            source,
+        }),
     }
 }
 

@@ -164,7 +164,7 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
                 acceptor.close().await;
             }
         }
-        state.begin_stop();
+        state.begin_stop(shared.handed_over().then_some(crate::takeover::IDLE_GRACE));
         let deadline = state.config.shutdown_timeout;
         let left = async {
             Timer::new(deadline).await;

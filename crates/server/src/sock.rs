@@ -69,6 +69,14 @@ impl SockState {
         self.idle.get()
     }
 
+    /// Brings the current wait's deadline forward to `at` if it ends later (a handover's
+    /// idle cutoff); the sweep ends the wait then.
+    pub fn cut_deadline(&self, at: Instant) {
+        if self.deadline.get().is_some_and(|d| d > at) {
+            self.deadline.set(Some(at));
+        }
+    }
+
     /// Whether the current wait's deadline is at or before `now`.
     pub fn due(&self, now: Instant) -> bool {
         self.deadline.get().is_some_and(|d| d <= now)

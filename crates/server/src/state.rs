@@ -31,6 +31,8 @@ pub(crate) struct ShardState {
     /// through its ring: `Ring::counters`).
     pub metrics: std::sync::Arc<Metrics>,
     stopping: Cell<bool>,
+    /// After a handover: when connections still idle are closed (see `begin_stop`).
+    idle_cutoff: Cell<Option<Instant>>,
     /// Live connections: their sockets, to shut them down on stop and to end their waits
     /// at their deadlines.
     conns: RefCell<Slab<Rc<SockState>>>,
@@ -55,6 +57,7 @@ impl ShardState {
             preamble: RefCell::new(preamble),
             metrics,
             stopping: Cell::new(false),
+            idle_cutoff: Cell::new(None),
             conns: RefCell::new(Slab::new()),
             drained: Cell::new(None),
             stop: event_listener::Event::new(),
@@ -100,15 +103,42 @@ impl ShardState {
     /// Begins shutdown on this shard: marks it stopping and wakes every idle connection by
     /// shutting down its read side, so its pending read returns end-of-file and it closes.
     /// Busy connections finish their request and close after the response.
-    pub fn begin_stop(&self) {
+    ///
+    /// After a handover (`idle_grace`) idle connections are left to send their next
+    /// request instead, answered with `Connection: close`, for up to `idle_grace`: a
+    /// client under load has its next request on the way, and closing under it would fail
+    /// that request. Those still idle then end at their wait's deadline.
+    pub fn begin_stop(&self, idle_grace: Option<std::time::Duration>) {
         self.stopping.set(true);
         self.stop.notify(usize::MAX);
+        if let Some(grace) = idle_grace {
+            let cutoff = Instant::now() + grace;
+            self.idle_cutoff.set(Some(cutoff));
+            for (_, sock) in self.conns.borrow().iter() {
+                if sock.idle() {
+                    sock.cut_deadline(cutoff);
+                }
+            }
+            return;
+        }
         for (_, sock) in self.conns.borrow().iter() {
             if sock.idle() {
                 // SAFETY: the fd belongs to a live connection: sockets are unregistered
                 // (ConnGuard drop) before they close their fd.
                 unsafe { libc::shutdown(sock.fd(), libc::SHUT_RD) };
             }
+        }
+    }
+
+    /// Until when a connection that has answered everything may wait for its next
+    /// request, from `now`: the idle timeout, cut short after a handover; `None` once the
+    /// shard stops otherwise (the connection closes).
+    pub fn idle_deadline(&self, now: Instant) -> Option<Instant> {
+        let deadline = now + self.config.idle_timeout;
+        match (self.stopping(), self.idle_cutoff.get()) {
+            (false, _) => Some(deadline),
+            (true, Some(cutoff)) => Some(deadline.min(cutoff)),
+            (true, None) => None,
         }
     }
 

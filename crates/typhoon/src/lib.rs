@@ -55,11 +55,12 @@ pub mod httpserver {
     };
 }
 
-/// Tornado's `tornado.netutil`: `bind_sockets`, for [`HttpServer::add_sockets`].
+/// Tornado's `tornado.netutil`: `bind_sockets`, for [`HttpServer::add_sockets`]; and
+/// `listen_fds`, the sockets of systemd's socket activation.
 ///
 /// [`HttpServer::add_sockets`]: httpserver::HttpServer::add_sockets
 pub mod netutil {
-    pub use typhoon_server::bind_sockets;
+    pub use typhoon_server::{bind_sockets, listen_fds};
 }
 
 /// Tornado's `tornado.process`: `fork_processes` and `task_id`, the fork model

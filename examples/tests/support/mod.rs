@@ -33,8 +33,14 @@ pub struct Program {
 
 impl Program {
     pub fn spawn(name: &str, args: &[&str]) -> Program {
-        let mut child = Command::new(example(name))
-            .args(args)
+        let mut command = Command::new(example(name));
+        command.args(args);
+        Program::from_command(command)
+    }
+
+    /// Runs `command` (an example, or a shell that execs one) with its stderr read.
+    pub fn from_command(mut command: Command) -> Program {
+        let mut child = command
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
