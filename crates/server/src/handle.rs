@@ -13,6 +13,8 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     /// Notified once, on `stop`: every accept loop waits on it beside its listener.
     stopped: Event,
+    /// Shard restarts so far, against the budget (`supervise`).
+    pub restarts: crate::supervise::Restarts,
 }
 
 impl Shared {
@@ -89,6 +91,28 @@ impl ServerHandle {
     /// otherwise.
     pub fn shard_addrs(&self, shard: usize) -> &[SocketAddr] {
         self.shard_addrs.get(shard).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many times a shard of this server died and was restarted so far (see
+    /// [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts)): 0 for a healthy
+    /// server.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> typhoon_server::Result<()> {
+    /// # use typhoon_server::{Factory, HttpServer, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let running = HttpServer::new(Factory(|_: &ShardInfo| Hello)).listen_background(0)?;
+    /// assert_eq!(running.handle().restarts(), 0);
+    /// # running.stop()
+    /// # }
+    /// ```
+    pub fn restarts(&self) -> usize {
+        self.shared.restarts.count()
     }
 
     /// The port the server listens on (the one the kernel chose when bound to port 0).
