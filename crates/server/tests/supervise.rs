@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use support::test_config;
 use typhoon_http1::Request;
 use typhoon_server::{
-    allowed_cpus, Error, Factory, HttpServer, Responder, Response, RunningServer, ServerConfig,
-    Service, ShardInfo,
+    allowed_cpus, shard_id, submit_to, with_timeout, Error, Factory, HttpServer, Responder,
+    Response, RunningServer, ServerConfig, Service, ShardInfo,
 };
 
 /// Set by a test once it has asked the server to stop (`/boom-while-stopping` waits for it).
@@ -21,7 +21,7 @@ static STOP_ASKED: AtomicBool = AtomicBool::new(false);
 /// `/boom-while-stopping` requests that have started.
 static LATE_STARTED: AtomicUsize = AtomicUsize::new(0);
 
-/// `/shard` → the shard's id; `/boom` → answers, and a task of the shard panics right after,
+/// `/shard` → the shard's id; `/ask-1` → shard 1's id, asked with `submit_to`; `/boom` → answers, and a task of the shard panics right after,
 /// outside any handler, so the panic unwinds out of the shard's executor and kills the
 /// shard (a handler's own panic only costs its request a 500);
 /// `/boom-while-stopping` → waits until the test asked the server to stop, then the same.
@@ -33,6 +33,17 @@ impl Service for Doomed {
     async fn call(&self, req: Request, out: Responder) {
         match req.path() {
             "/shard" => out.send(Response::new(200, self.shard.to_string())),
+            "/ask-1" => {
+                // Across the mesh to shard 1, which may have died and come back.
+                let asked = with_timeout(Duration::from_secs(5), async {
+                    submit_to(1, || async { shard_id() }).await
+                });
+                let text = match asked.await {
+                    Ok(Ok(Some(id))) => id.to_string(),
+                    other => format!("{other:?}"),
+                };
+                out.send(Response::new(200, text));
+            }
             "/boom" => {
                 kill_the_shard();
                 out.send(Response::new(200, "boom"));
@@ -206,8 +217,16 @@ fn a_shard_killed_under_load_comes_back_and_the_others_never_fail() {
     let shard0 = server.handle().shard_addrs(0)[0];
     let shard1 = server.handle().shard_addrs(1)[0];
     wait_answering(shard1, 1, Duration::from_secs(5));
+    assert_eq!(
+        get(&mut connect(shard0).unwrap(), "/ask-1").as_deref(),
+        Ok("1")
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let clients = load(shard0, 0, 3, &stop);
+
+    // A keep-alive client of shard 1, idle when it dies.
+    let mut idle = connect(shard1).unwrap();
+    assert_eq!(get(&mut idle, "/shard").as_deref(), Ok("1"));
 
     // Let the load run, then kill shard 1 through its own port.
     std::thread::sleep(Duration::from_millis(200));
@@ -223,6 +242,14 @@ fn a_shard_killed_under_load_comes_back_and_the_others_never_fail() {
     // ended): this connection waits in the listener's queue, never reset, and the new
     // shard 1 answers it.
     assert_eq!(which_shard(shard1).as_deref(), Ok("1"));
+    // The dead shard's idle connection was ended, not left hanging.
+    idle.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut byte = [0u8; 1];
+    match idle.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the dead shard's idle connection: {other:?}"),
+    }
     wait_answering(shard1, 1, Duration::from_secs(5));
     // And it serves under the load, which goes on for a while after the restart.
     std::thread::sleep(Duration::from_millis(200));
@@ -241,6 +268,11 @@ fn a_shard_killed_under_load_comes_back_and_the_others_never_fail() {
     assert!(done > 100, "only {done} requests to shard 0");
     eprintln!("shard 0 answered {done} requests, 0 failures, while shard 1 died and came back");
     wait_answering(shard0, 0, Duration::from_secs(1));
+    // The new shard 1 rejoined the mesh: shard 0 reaches it.
+    assert_eq!(
+        get(&mut connect(shard0).unwrap(), "/ask-1").as_deref(),
+        Ok("1")
+    );
     server.stop().unwrap();
 }
 
