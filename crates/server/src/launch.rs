@@ -165,11 +165,14 @@ impl RunningServer {
         &self.handle
     }
 
-    /// Blocks until every shard has stopped.
+    /// Blocks until every shard has stopped. A shard that dies meanwhile is restarted (see
+    /// [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts)) without this
+    /// returning.
     ///
     /// # Errors
     ///
-    /// The first shard failure; the other shards are then stopped too.
+    /// The first shard failure, such as [`Error::TooManyRestarts`] once shards died more
+    /// often than the budget allows; the other shards are then stopped too.
     pub fn wait(self) -> Result<()> {
         let result = wait_exits(&self.exits, self.shards, || self.handle.stop());
         for thread in self.threads {

@@ -19,6 +19,15 @@
 //! inbox when it joins the mesh (`Member::join`). Wakes other threads still hold for the
 //! dead shard's tasks go to its old mailbox, which nobody reads: lost, never blocking.
 //!
+//! What it leaks: glommio cannot drop the tasks of an executor a panic unwound out of
+//! (they reference each other, and only their own executor may destroy them), so each
+//! death leaves their memory and descriptors until the process exits: about 6 descriptors
+//! (the rings, the shard's copy of the listening sockets), one per connection it held
+//! (`ShardState::abandon` shuts those down so their clients see the end at once), and
+//! about 275 KiB of memory with `io_memory` at 64 KiB, 60 KiB of it pinned io_uring
+//! memory (about 310 KiB pinned at the default 512 KiB), measured over 40 restarts. The
+//! restart budget bounds the total. The shard's blocking-pool threads do end.
+//!
 //! [`ServerConfig::max_restarts`]: crate::ServerConfig::max_restarts
 
 use std::cell::Cell;
