@@ -33,8 +33,8 @@ struct Args {
     /// (`start_processes(n)`, Tornado's `start(n)`).
     #[arg(long, value_enum, default_value_t = Model::Threads)]
     model: Model,
-    /// With `--model fork`: child restarts allowed in all before the parent gives up
-    /// (Tornado's `max_restarts`).
+    /// Restarts allowed in all before giving up (Tornado's `max_restarts`): of shards that
+    /// die (a panic that kills a shard's executor), or with `--model fork` of children.
     #[arg(long, default_value_t = typhoon::process::DEFAULT_MAX_RESTARTS)]
     max_restarts: usize,
     /// Leave the shard threads unpinned (for cores shared with other busy processes).

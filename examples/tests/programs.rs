@@ -116,7 +116,7 @@ fn too_many_shards_fails_with_one_line() {
     );
 }
 
-/// Socket inodes of `pid`'s listening TCP sockets on `port` (from /proc).
+/// How many distinct listening TCP sockets on `port` `pid` holds (from /proc).
 fn listening_sockets(pid: i32, port: u16) -> usize {
     let mut inodes = std::collections::HashSet::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
@@ -131,16 +131,20 @@ fn listening_sockets(pid: i32, port: u16) -> usize {
             }
         }
     }
+    // Distinct sockets, not descriptors: each shard's keeper holds a duplicate of its
+    // shard's sockets, to hand them to the shard again should it die.
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-        .filter(|target| {
+        .filter_map(|target| {
             let t = target.to_string_lossy();
             t.strip_prefix("socket:[")
                 .and_then(|s| s.strip_suffix(']'))
-                .is_some_and(|inode| inodes.contains(inode))
+                .filter(|inode| inodes.contains(*inode))
+                .map(str::to_owned)
         })
-        .count()
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 /// CPU ticks used by each `typhoon-shard-N` thread of `pid`, and the CPUs it may run on.

@@ -70,11 +70,25 @@ pub struct ServerConfig {
     /// machines. The threads are started with the shard and may run on any CPU the process
     /// may use.
     pub blocking_threads: usize,
-    /// The fork model's restart budget ([`HttpServer::start_processes`]): how many times
-    /// its children may be restarted in all before the parent gives up (Tornado's
-    /// `max_restarts`; `None` is Tornado's 100).
+    /// The restart budget (Tornado's `max_restarts`; `None` is Tornado's 100): how many
+    /// times in all the server's shards may die and be restarted — or, in the fork model
+    /// ([`HttpServer::start_processes`]), its children — before it gives up. It counts
+    /// restarts over the whole server, as Tornado counts them over all its children, not
+    /// per shard, and never resets.
+    ///
+    /// A shard dies when a task of its panics outside a handler (a handler's own panic is
+    /// caught: its request gets a 500 and the shard goes on) or its executor fails. Unless
+    /// the server is stopping, the shard is then restarted on a new thread with the same
+    /// id, CPU and listening sockets and a fresh copy of the application, logged at ERROR
+    /// (`shard 1 died: it panicked: …; restarting it (1 of 100 restarts)`) and counted in
+    /// [`ServerHandle::restarts`]. The other shards keep serving; connections that arrive
+    /// on its sockets meanwhile wait in their accept queues for the new shard, while those
+    /// the dead shard held are shut down. Past the budget the server stops gracefully and
+    /// `IoLoop::start` / `RunningServer::wait` return [`Error::TooManyRestarts`].
     ///
     /// [`HttpServer::start_processes`]: crate::HttpServer::start_processes
+    /// [`ServerHandle::restarts`]: crate::ServerHandle::restarts
+    /// [`Error::TooManyRestarts`]: crate::Error::TooManyRestarts
     pub max_restarts: Option<usize>,
     /// Serve the per-shard metrics, in Prometheus's text format, at this path (say
     /// `Some("/metrics".into())`): a `GET` for exactly this target, on any shard, is

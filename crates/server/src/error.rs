@@ -82,22 +82,27 @@ pub enum Error {
         /// What went wrong, one sentence.
         reason: String,
     },
-    /// The fork model's supervisor gave up: its children died more often than
-    /// `max_restarts` allows (Tornado's "Too many child restarts, giving up").
+    /// A supervisor gave up: the fork model's children, or a server's shards, died more
+    /// often than [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts) allows
+    /// (Tornado's "Too many child restarts, giving up"). The budget counts restarts over
+    /// all children (all shards of a server), not per child.
     #[error(
-        "too many child restarts ({restarts}, max_restarts is {max_restarts}): child \
-         {task_id} (pid {pid}) {how}; giving up (the log above says why the children died)"
+        "too many {what} restarts ({restarts}, max_restarts is {max_restarts}): {what} \
+         {task_id} (pid {pid}) {how}; giving up (the log above says why the {} died)",
+        plural(what)
     )]
     TooManyRestarts {
+        /// What was restarted: `"child"` (the fork model) or `"shard"`.
+        what: &'static str,
         /// Restarts asked for so far, this one included.
         restarts: usize,
         /// The budget.
         max_restarts: usize,
-        /// The task id of the child whose end passed the budget.
+        /// The task id of the child (or the id of the shard) whose end passed the budget.
         task_id: usize,
-        /// Its process id.
+        /// Its process id (for a shard, the server's own).
         pid: i32,
-        /// How it ended: `exited with status 1`, `killed by signal 9`.
+        /// How it ended: `exited with status 1`, `killed by signal 9`, `panicked: boom`.
         how: String,
     },
     /// A forked child ended badly while the fork model was stopping.
@@ -137,6 +142,14 @@ pub enum Error {
         /// The system error.
         source: io::Error,
     },
+}
+
+/// `child` → `children`, `shard` → `shards`.
+fn plural(what: &str) -> String {
+    match what {
+        "child" => "children".to_owned(),
+        other => format!("{other}s"),
+    }
 }
 
 impl fmt::Debug for Error {

@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     handed_over: AtomicBool,
     /// Where this server serves handovers, removed by `stop` (`takeover`).
     handover_path: Mutex<Option<HandoverPath>>,
+    /// Shard restarts so far, against the budget (`supervise`).
+    pub restarts: crate::supervise::Restarts,
 }
 
 impl Shared {
@@ -155,6 +157,28 @@ impl ServerHandle {
     /// ```
     pub fn metrics(&self) -> MetricsSnapshot {
         self.metrics.snapshot()
+    }
+
+    /// How many times a shard of this server died and was restarted so far (see
+    /// [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts)): 0 for a healthy
+    /// server.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> typhoon_server::Result<()> {
+    /// # use typhoon_server::{Factory, HttpServer, Response, ShardInfo};
+    /// # struct Hello;
+    /// # impl typhoon_server::Service for Hello {
+    /// #     async fn call(&self, _r: typhoon_http1::Request, out: typhoon_server::Responder) { out.send(Response::new(200, "")) }
+    /// # }
+    /// let running = HttpServer::new(Factory(|_: &ShardInfo| Hello)).listen_background(0)?;
+    /// assert_eq!(running.handle().restarts(), 0);
+    /// # running.stop()
+    /// # }
+    /// ```
+    pub fn restarts(&self) -> usize {
+        self.shared.restarts.count()
     }
 
     /// The port the server listens on (the one the kernel chose when bound to port 0).

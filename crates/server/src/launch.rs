@@ -2,7 +2,6 @@
 
 use std::cell::Cell;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -15,7 +14,7 @@ use crate::handle::{ServerHandle, Shared};
 use crate::mesh::Mesh;
 use crate::metrics::Metrics;
 use crate::service::{MakeService, ShardInfo};
-use crate::shard::{self, ShardPlan};
+use crate::shard::ShardPlan;
 use crate::takeover::Handover;
 
 /// How a shard thread ended.
@@ -41,9 +40,9 @@ pub(crate) struct Plan<M> {
 
 /// How a shard thread tells `launch` it accepts connections, at most once.
 pub(crate) struct Ready {
-    shard: usize,
-    tx: Sender<(usize, Result<()>)>,
-    sent: Cell<bool>,
+    pub shard: usize,
+    pub tx: Sender<(usize, Result<()>)>,
+    pub sent: Cell<bool>,
 }
 
 impl Ready {
@@ -56,7 +55,8 @@ impl Ready {
 
 /// A plan with its service type erased, so an [`IoLoop`](crate::IoLoop) can hold several.
 pub(crate) trait Launch: Send {
-    /// Spawns every shard and returns once all accept connections (or one failed).
+    /// Spawns every shard (each under its keeper, `supervise`) and returns once all accept
+    /// connections (or one failed).
     fn launch(self: Box<Self>, exits: Sender<ShardExit>) -> Result<Vec<JoinHandle<()>>>;
     fn handle(&self) -> ServerHandle;
 }
@@ -111,36 +111,7 @@ impl<M: MakeService> Launch for Plan<M> {
                 mesh: mesh.clone(),
                 metrics: metrics.clone(),
             };
-            let (ready_tx, exits) = (ready_tx.clone(), exits.clone());
-            let spawned = std::thread::Builder::new()
-                .name(format!("typhoon-shard-{}", info.id))
-                .spawn(move || {
-                    let ready = Ready {
-                        shard: info.id,
-                        tx: ready_tx,
-                        sent: Cell::new(false),
-                    };
-                    let result = catch_unwind(AssertUnwindSafe(|| shard::run(plan, &ready)))
-                        .unwrap_or_else(|panic| {
-                            Err(Error::Shard {
-                                shard: info.id,
-                                reason: panic_message(&panic),
-                            })
-                        });
-                    // A shard that never started reports to `launch`, which returns the
-                    // error; one that ran reports its end to whoever waits for the server.
-                    match result {
-                        Err(err) if !ready.sent.get() => {
-                            let _ = ready.tx.send((info.id, Err(err)));
-                        }
-                        result => {
-                            let _ = exits.send(ShardExit {
-                                shard: info.id,
-                                result,
-                            });
-                        }
-                    }
-                });
+            let spawned = crate::supervise::spawn_keeper(plan, ready_tx.clone(), exits.clone());
             match spawned {
                 Ok(thread) => threads.push(thread),
                 Err(source) => {
@@ -205,11 +176,14 @@ impl RunningServer {
         &self.handle
     }
 
-    /// Blocks until every shard has stopped.
+    /// Blocks until every shard has stopped. A shard that dies meanwhile is restarted (see
+    /// [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts)) without this
+    /// returning.
     ///
     /// # Errors
     ///
-    /// The first shard failure; the other shards are then stopped too.
+    /// The first shard failure, such as [`Error::TooManyRestarts`] once shards died more
+    /// often than the budget allows; the other shards are then stopped too.
     pub fn wait(self) -> Result<()> {
         let result = wait_exits(&self.exits, self.shards, || self.handle.stop());
         for thread in self.threads {
@@ -248,10 +222,6 @@ pub(crate) fn wait_exits(
         }
     }
     first.map_or(Ok(()), Err)
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    format!("it panicked: {}", panic_text(panic.as_ref()))
 }
 
 /// The message a panic was raised with, when it was a string.

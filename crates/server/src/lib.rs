@@ -58,7 +58,8 @@
 //! - `ioloop`: [`IoLoop`] — runs registered servers (SIGINT/SIGTERM in `signals`); on a
 //!   shard, its callbacks, [`Timeout`]s, [`PeriodicCallback`], [`sleep`], [`with_timeout`]
 //!   and the blocking pool (`run_in_executor`).
-//! - `shard`: one shard's executor, accept loops and drain.
+//! - `shard`: one shard's executor, accept loops and drain; `supervise`: its keeper, which
+//!   restarts a shard that dies within [`ServerConfig::max_restarts`].
 //! - `conn`: the connection driver (an idle wait holding only the socket, then a boxed
 //!   busy session: read, decode, call, one send per batch).
 //! - `upgraded`: [`Upgraded`], a connection handed over by [`Responder::upgrade`] after
@@ -126,6 +127,7 @@ mod service;
 mod shard;
 mod sock;
 mod state;
+mod supervise;
 mod takeover;
 mod task;
 mod upgraded;

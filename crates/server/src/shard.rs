@@ -2,6 +2,7 @@
 //! private service, from startup to drained shutdown.
 
 use std::os::fd::AsRawFd;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -113,7 +114,10 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             listeners,
         );
     }
-    executor.run(async move {
+    let state = Rc::new(ShardState::new(info, config, metrics.clone()));
+    let connections = state.clone();
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(async move {
         let ring = match Ring::new(metrics.shard(info.id)) {
             Ok(ring) => ring,
             Err(e) => {
@@ -135,7 +139,6 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
         glommio::spawn_local(ring.clone().drive()).detach();
         // Other shards wake the inbox task: through the mailbox, at once.
         crate::task::spawn(crate::afar::from_afar(member.serve())).detach();
-        let state = Rc::new(ShardState::new(info, config, metrics));
         let service = Rc::new(make.make_service(&info));
         let mut addrs = Vec::new();
         let mut accepting = Vec::new();
@@ -182,6 +185,15 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             log::debug!("shard {} stopped", info.id);
         }
         Ok(())
+    })
+    }));
+    ran.unwrap_or_else(|panic| {
+        // A task's panic unwound out of the executor: the shard's tasks are gone without
+        // running their ends, connections included, whose clients would wait forever on
+        // sockets nobody serves. End them now, then let the keeper (`supervise`) see the
+        // panic.
+        connections.abandon();
+        resume_unwind(panic)
     })
 }
 

@@ -142,6 +142,20 @@ impl ShardState {
         }
     }
 
+    /// After the shard's executor died (a panic unwound out of it), its connections'
+    /// tasks will never run again: shuts every connection down both ways, so its client
+    /// sees the end at once. (Their descriptors stay open, held by the dead tasks.)
+    pub fn abandon(&self) {
+        let Ok(conns) = self.conns.try_borrow() else {
+            return;
+        };
+        for (_, sock) in conns.iter() {
+            // SAFETY: the fd belongs to a live connection (see `begin_stop`); its owner,
+            // a task of the dead executor, never runs or closes it again.
+            unsafe { libc::shutdown(sock.fd(), libc::SHUT_RDWR) };
+        }
+    }
+
     /// The connections whose current wait's deadline is at or before `now` (the sweep
     /// runs every `sweep_period` and ends their waits a few at a time).
     pub fn due(&self, now: Instant) -> Vec<Rc<SockState>> {

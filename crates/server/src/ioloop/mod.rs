@@ -85,8 +85,9 @@ impl IoLoop {
     ///
     /// # Errors
     ///
-    /// A shard that could not start or that failed; [`Error::Usage`] if nothing was
-    /// registered.
+    /// A shard that could not start or that failed (one that dies is restarted, up to
+    /// [`ServerConfig::max_restarts`](crate::ServerConfig::max_restarts); past it,
+    /// [`Error::TooManyRestarts`]); [`Error::Usage`] if nothing was registered.
     ///
     /// # Examples
     ///

@@ -142,6 +142,12 @@ impl Inbox {
         self.drop_jobs();
     }
 
+    /// Accepts sends again: a restarted shard (`supervise`) took the closed inbox over.
+    /// Called by the new shard before its inbox task runs, after the dead one closed it.
+    pub fn reopen(&self) {
+        self.closed.store(false, Ordering::SeqCst);
+    }
+
     /// After a push: wake the inbox task, or, when the inbox closed meanwhile, drop what
     /// `close` may have missed (either it sees this job or this sees the flag).
     fn pushed(&self) {

@@ -41,8 +41,13 @@ pub(crate) struct Member {
 pub(crate) struct Leave(Rc<Member>);
 
 impl Member {
-    /// Joins shard `id` to `mesh`; the shard leaves when the returned guard drops.
+    /// Joins shard `id` to `mesh`; the shard leaves when the returned guard drops. A shard
+    /// restarted after dying (`supervise`) rejoins: its inbox, closed when the dead one left,
+    /// takes sends again.
     pub fn join(mesh: Arc<Mesh>, id: usize) -> (Rc<Self>, Leave) {
+        if let Some(inbox) = mesh.inbox(id) {
+            inbox.reopen();
+        }
         let member = Rc::new(Self {
             id,
             mesh,

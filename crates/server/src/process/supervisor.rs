@@ -128,6 +128,7 @@ impl Supervisor {
             self.restarts += 1;
             if self.restarts > self.max_restarts {
                 let err = Error::TooManyRestarts {
+                    what: "child",
                     restarts: self.restarts,
                     max_restarts: self.max_restarts,
                     task_id: id,
