@@ -164,6 +164,17 @@ pub trait RequestHandler: 'static {
             .log("a STREAM_REQUEST_BODY handler must implement data_received")
             .into())
     }
+    /// What goes on after the request's lifecycle when the handler upgraded the
+    /// connection: a WebSocket's session, run as a task of its own once the request's
+    /// state is dropped. Implemented by [`WebSocketRoute`](crate::websocket::WebSocketRoute);
+    /// not meant for other handlers.
+    #[doc(hidden)]
+    fn into_session(self, _h: &mut Handler) -> Option<impl Future<Output = ()> + 'static>
+    where
+        Self: Sized,
+    {
+        None::<std::future::Ready<()>>
+    }
 }
 
 /// A boxed, shard-local future.
@@ -198,28 +209,39 @@ impl<T: RequestHandler> Dispatch for T {
 fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Future<Output = ()> {
     async move {
         let mut h = Handler::new(parts);
-        let (handler, h) = (&mut handler, &mut h);
-        if T::STREAM_REQUEST_BODY {
-            h.keep_request_body();
+        {
+            let (handler, h) = (&mut handler, &mut h);
+            if T::STREAM_REQUEST_BODY {
+                h.keep_request_body();
+            }
+            handler.set_default_headers(h);
+            let mut result = h.prepare_request();
+            if result.is_ok() {
+                result = if T::STOP_ON_CLOSE {
+                    until_closed(handler, h).await
+                } else {
+                    prepare_and_verb(handler, h).await
+                };
+            }
+            if let Err(err) = result {
+                handle_error(handler, h, err);
+            }
+            h.finish_response().await;
+            if h.peer_closed() {
+                handler.on_connection_close(h);
+            }
+            h.log_request();
+            handler.on_finish(h);
         }
-        handler.set_default_headers(h);
-        let mut result = h.prepare_request();
-        if result.is_ok() {
-            result = if T::STOP_ON_CLOSE {
-                until_closed(handler, h).await
-            } else {
-                prepare_and_verb(handler, h).await
-            };
+        if h.upgraded() {
+            // The upgraded session goes on in a task of its own; this future, with the
+            // `Handler` and the request, ends now.
+            if let Some(session) = handler.into_session(&mut h) {
+                drop(h);
+                // Boxed: the spawning wrappers would each keep a copy of a future this size.
+                typhoon_server::IoLoop::current().spawn_callback(Box::pin(session));
+            }
         }
-        if let Err(err) = result {
-            handle_error(handler, h, err);
-        }
-        h.finish_response().await;
-        if h.peer_closed() {
-            handler.on_connection_close(h);
-        }
-        h.log_request();
-        handler.on_finish(h);
     }
 }
 

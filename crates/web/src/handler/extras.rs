@@ -18,6 +18,18 @@ pub(super) struct Extras {
     /// The streamed body of a `STREAM_REQUEST_BODY` handler's request, until the
     /// lifecycle reads it into `data_received`.
     pub request_body: Option<typhoon_server::RequestBody>,
+    /// An upgraded connection's session (a WebSocket's), from the verb that upgraded it
+    /// to the end of the lifecycle, which runs it on its own.
+    pub session: Option<Session>,
+}
+
+/// A session left by an upgrade, of a type the upgrading handler knows.
+pub(crate) struct Session(pub Box<dyn std::any::Any>);
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Session")
+    }
 }
 
 impl Extras {

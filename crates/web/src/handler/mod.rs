@@ -248,6 +248,21 @@ impl Handler {
         upgraded
     }
 
+    /// Whether the connection was upgraded (`upgrade`).
+    pub(crate) fn upgraded(&self) -> bool {
+        self.upgraded
+    }
+
+    /// Keeps the session of an upgraded connection until the lifecycle ends.
+    pub(crate) fn keep_session(&mut self, session: Box<dyn std::any::Any>) {
+        self.extras_mut().session = Some(extras::Session(session));
+    }
+
+    /// The session `keep_session` kept.
+    pub(crate) fn take_session(&mut self) -> Option<Box<dyn std::any::Any>> {
+        Some(self.extras.as_deref_mut()?.session.take()?.0)
+    }
+
     /// The client went away: `on_connection_close` runs after the verb.
     pub(crate) fn set_peer_closed(&mut self) {
         self.peer_closed = true;

@@ -106,7 +106,15 @@ impl<T: WebSocketHandler> RequestHandler for WebSocketRoute<T> {
     }
 
     async fn get(&mut self, h: &mut Handler) -> Result {
-        session::run(&mut self.0, h).await
+        session::open(&mut self.0, h).await
+    }
+
+    fn into_session(
+        self,
+        h: &mut Handler,
+    ) -> Option<impl std::future::Future<Output = ()> + 'static> {
+        let opened = h.take_session()?.downcast::<session::Opened>().ok()?;
+        Some(opened.serve(self.0))
     }
 }
 

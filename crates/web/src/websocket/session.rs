@@ -19,8 +19,10 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 /// The longest read wait when nothing else is due: an idle WebSocket wakes this rarely.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
-/// Answers the handshake request in `h` and, when it is a good one, runs the session.
-pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -> Result {
+/// Answers the handshake request in `h` and, when it is a good one, upgrades the
+/// connection, calls `open` and leaves the session in `h` ([`Handler::keep_session`]) for
+/// [`Opened::serve`] to run once the request's lifecycle is over.
+pub(crate) async fn open<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -> Result {
     let request = h.request();
     let upgrade = match check_request(request.method().as_str(), request.headers()) {
         Ok(upgrade) => upgrade,
@@ -77,7 +79,7 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
         decoder = decoder.with_inflater(Some(negotiated.inflater(Role::Server)));
     }
     let ws = WebSocket::new(writer, encoder, protocol);
-    let mut session = Session {
+    let session = Session {
         ws: ws.clone(),
         reader,
         decoder,
@@ -90,10 +92,29 @@ pub(crate) async fn run<T: WebSocketHandler>(handler: &mut T, h: &mut Handler) -
         log::error!("WebSocket open failed: {err:?}");
         Box::pin(ws.close(Some(1011), "")).await;
     }
-    session.serve(handler).await;
-    Box::pin(ws.release()).await;
-    handler.on_close(&ws);
+    h.keep_session(Box::new(Opened { session, ws }));
     Ok(())
+}
+
+/// An open WebSocket's session, between the handshake request's lifecycle and its own
+/// task. It runs on its own so that what only the request needed (the `Handler` with the
+/// request's head and parts, the lifecycle's and the connection's request futures) is
+/// freed while the WebSocket stays open: about 1.9 KB of an idle WebSocket's memory.
+pub(crate) struct Opened {
+    session: Session,
+    ws: WebSocket,
+}
+
+impl Opened {
+    /// Reads and dispatches messages to `handler` until the WebSocket has closed, then
+    /// calls its `on_close`.
+    pub(crate) async fn serve<T: WebSocketHandler>(self, mut handler: T) {
+        let Opened { mut session, ws } = self;
+        session.serve(&mut handler).await;
+        drop(session);
+        Box::pin(ws.release()).await;
+        handler.on_close(&ws);
+    }
 }
 
 /// The settings a session keeps.
