@@ -18,6 +18,8 @@ pub(super) struct Extras {
     /// The streamed body of a `STREAM_REQUEST_BODY` handler's request, until the
     /// lifecycle reads it into `data_received`.
     pub request_body: Option<typhoon_server::RequestBody>,
+    /// The error being answered, as text, when `serve_traceback` is on.
+    pub traceback: Option<String>,
 }
 
 impl Extras {
