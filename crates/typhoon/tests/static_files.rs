@@ -9,7 +9,9 @@ use std::path::Path;
 
 use support::RawResponse;
 use typhoon::testing::{TestResponse, TestServer};
-use typhoon::web::{url, Application, Handler, RequestHandler, Result, Settings, StaticFileHandler};
+use typhoon::web::{
+    url, Application, Handler, RequestHandler, Result, Settings, StaticFileHandler,
+};
 
 /// `hashlib.sha512(b"hello").hexdigest()`: Tornado's version and ETag of a file holding
 /// `hello`.
@@ -95,7 +97,10 @@ fn a_file_has_tornados_headers() {
     let r = server.fetch("/static/hello.txt");
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "hello");
-    assert_eq!(r.header("Etag"), Some(format!("\"{HELLO_VERSION}\"").as_str()));
+    assert_eq!(
+        r.header("Etag"),
+        Some(format!("\"{HELLO_VERSION}\"").as_str())
+    );
     assert_eq!(r.header("Accept-Ranges"), Some("bytes"));
     assert_eq!(r.header("Content-Type"), Some("text/plain"));
     assert_eq!(r.header("Content-Length"), Some("5"));
@@ -111,7 +116,11 @@ fn a_file_has_tornados_headers() {
         r.header("Last-Modified"),
         Some(httpdate::fmt_http_date(whole).as_str())
     );
-    assert_eq!(r.header("Cache-Control"), None, "no cache headers unversioned");
+    assert_eq!(
+        r.header("Cache-Control"),
+        None,
+        "no cache headers unversioned"
+    );
     assert_eq!(r.header("Expires"), None);
 }
 
@@ -144,18 +153,34 @@ fn conditional_requests_answer_304_both_ways() {
     assert_eq!(r.header("Etag"), Some(etag.as_str()));
     assert_eq!(r.header("Content-Type"), None);
     let weak = format!("\"x\", W/{etag}");
-    assert_eq!(get_with(&server, "/static/hello.txt", "If-None-Match", &weak).status, 304);
-    assert_eq!(get_with(&server, "/static/hello.txt", "If-None-Match", "*").status, 304);
+    assert_eq!(
+        get_with(&server, "/static/hello.txt", "If-None-Match", &weak).status,
+        304
+    );
+    assert_eq!(
+        get_with(&server, "/static/hello.txt", "If-None-Match", "*").status,
+        304
+    );
     let other = get_with(&server, "/static/hello.txt", "If-None-Match", "\"other\"");
     assert_eq!((other.status, other.text().as_str()), (200, "hello"));
 
     let r = get_with(&server, "/static/hello.txt", "If-Modified-Since", &modified);
     assert_eq!(r.status, 304);
-    let later = httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(60));
-    assert_eq!(get_with(&server, "/static/hello.txt", "If-Modified-Since", &later).status, 304);
+    let later =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(60));
+    assert_eq!(
+        get_with(&server, "/static/hello.txt", "If-Modified-Since", &later).status,
+        304
+    );
     let earlier = "Sat, 01 Jan 2000 00:00:00 GMT";
-    assert_eq!(get_with(&server, "/static/hello.txt", "If-Modified-Since", earlier).status, 200);
-    assert_eq!(get_with(&server, "/static/hello.txt", "If-Modified-Since", "garbage").status, 200);
+    assert_eq!(
+        get_with(&server, "/static/hello.txt", "If-Modified-Since", earlier).status,
+        200
+    );
+    assert_eq!(
+        get_with(&server, "/static/hello.txt", "If-Modified-Since", "garbage").status,
+        200
+    );
 
     // If-None-Match decides when present, as in Tornado.
     let r = server
@@ -172,7 +197,11 @@ fn head_sends_the_headers_only() {
     let server = server(&tree.root());
     let request = "HEAD /static/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     let r = RawResponse::parse(&support::raw(server.port(), request.as_bytes()));
-    assert!(r.status_line.starts_with("HTTP/1.1 200"), "{}", r.status_line);
+    assert!(
+        r.status_line.starts_with("HTTP/1.1 200"),
+        "{}",
+        r.status_line
+    );
     assert_eq!(r.header("Content-Length"), Some(BIG.to_string().as_str()));
     assert_eq!(r.header("Accept-Ranges"), Some("bytes"));
     assert!(r.header("Etag").is_some_and(|e| e.len() == 130));
@@ -180,7 +209,10 @@ fn head_sends_the_headers_only() {
     let small = server.request("HEAD", "/static/hello.txt").send();
     assert_eq!(small.status, 200);
     assert_eq!(small.header("Content-Length"), Some("5"));
-    assert_eq!(small.header("Etag"), Some(format!("\"{HELLO_VERSION}\"").as_str()));
+    assert_eq!(
+        small.header("Etag"),
+        Some(format!("\"{HELLO_VERSION}\"").as_str())
+    );
     assert!(small.body.is_empty());
 }
 
@@ -215,14 +247,26 @@ fn ranges_answer_as_tornado() {
         let r = get_with(&server, "/static/big.bin", "Range", range);
         assert_eq!(r.status, 206, "{range}");
         let expected = format!("bytes {start}-{}/{n}", end - 1);
-        assert_eq!(r.header("Content-Range"), Some(expected.as_str()), "{range}");
+        assert_eq!(
+            r.header("Content-Range"),
+            Some(expected.as_str()),
+            "{range}"
+        );
         assert!(r.body == big[start..end], "{range}: wrong bytes");
         assert_eq!(r.header("Accept-Ranges"), Some("bytes"));
     }
-    for range in [format!("bytes={n}-"), format!("bytes={}-{}", n + 5, n + 10), "bytes=5-2".into(), "bytes=-0".into()] {
+    for range in [
+        format!("bytes={n}-"),
+        format!("bytes={}-{}", n + 5, n + 10),
+        "bytes=5-2".into(),
+        "bytes=-0".into(),
+    ] {
         let r = get_with(&server, "/static/big.bin", "Range", &range);
         assert_eq!(r.status, 416, "{range}");
-        assert_eq!(r.header("Content-Range"), Some(format!("bytes */{n}").as_str()));
+        assert_eq!(
+            r.header("Content-Range"),
+            Some(format!("bytes */{n}").as_str())
+        );
         assert_eq!(r.header("Content-Type"), Some("text/plain"));
         assert!(r.body.is_empty());
     }
@@ -244,7 +288,11 @@ fn ranges_answer_as_tornado() {
     let small = get_with(&server, "/static/hello.txt", "Range", "bytes=1-3");
     assert_eq!((small.status, small.text().as_str()), (206, "ell"));
     assert_eq!(small.header("Content-Length"), Some("3"));
-    assert_eq!(small.header("Etag"), Some(format!("\"{HELLO_VERSION}\"").as_str()), "the whole file's tag");
+    assert_eq!(
+        small.header("Etag"),
+        Some(format!("\"{HELLO_VERSION}\"").as_str()),
+        "the whole file's tag"
+    );
 }
 
 #[test]
@@ -258,7 +306,11 @@ fn types_come_from_the_name() {
         ("/static/archive.tar.gz", "application/gzip"),
         ("/static/sub/index.html", "text/html"),
     ] {
-        assert_eq!(server.fetch(path).header("Content-Type"), Some(expected), "{path}");
+        assert_eq!(
+            server.fetch(path).header("Content-Type"),
+            Some(expected),
+            "{path}"
+        );
     }
 }
 
@@ -292,7 +344,11 @@ fn traversal_never_leaves_the_root() {
         );
     }
     let alias = server.fetch("/static/alias.txt");
-    assert_eq!((alias.status, alias.text().as_str()), (200, "hello"), "a symlink inside the root is fine");
+    assert_eq!(
+        (alias.status, alias.text().as_str()),
+        (200, "hello"),
+        "a symlink inside the root is fine"
+    );
 }
 
 #[test]
@@ -304,8 +360,16 @@ fn directories_redirect_serve_their_default_or_are_refused() {
     assert_eq!(r.header("Location"), Some("/static/sub/"));
     let r = server.fetch("/static/sub/");
     assert_eq!((r.status, r.text().as_str()), (200, "<p>index</p>"));
-    assert_eq!(server.fetch("/static/empty/").status, 404, "no index.html there");
-    assert_eq!(server.fetch("/plain/sub/").status, 403, "no default_filename");
+    assert_eq!(
+        server.fetch("/static/empty/").status,
+        404,
+        "no index.html there"
+    );
+    assert_eq!(
+        server.fetch("/plain/sub/").status,
+        403,
+        "no default_filename"
+    );
     assert_eq!(server.fetch("/plain/sub").status, 403);
     assert_eq!(server.fetch("/plain/hello.txt").text(), "hello");
 }
@@ -321,7 +385,11 @@ fn a_protocol_relative_directory_is_never_redirected() {
     assert_eq!(raw_get(&server, "/sub").header("Location"), Some("/sub/"));
     for target in ["//sub", "///sub"] {
         let r = raw_get(&server, target);
-        assert!(r.status_line.starts_with("HTTP/1.1 403"), "{target}: {}", r.status_line);
+        assert!(
+            r.status_line.starts_with("HTTP/1.1 403"),
+            "{target}: {}",
+            r.status_line
+        );
         assert_eq!(r.header("Location"), None);
     }
 }
@@ -353,7 +421,11 @@ fn static_path_adds_tornados_routes_first() {
     assert_eq!(server.fetch("/static/hello.txt").text(), "hello");
     assert_eq!(server.fetch("/favicon.ico").text(), "ico");
     assert_eq!(server.fetch("/robots.txt").text(), "User-agent: *");
-    assert_eq!(server.fetch("/static/sub/").status, 403, "no default file set");
+    assert_eq!(
+        server.fetch("/static/sub/").status,
+        403,
+        "no default file set"
+    );
     let prefixed = Settings {
         static_url_prefix: "/assets/".into(),
         static_default_filename: Some("index.html".into()),
@@ -362,7 +434,11 @@ fn static_path_adds_tornados_routes_first() {
     let server = TestServer::start(static_app(&tree.root(), prefixed));
     assert_eq!(server.fetch("/assets/hello.txt").text(), "hello");
     assert_eq!(server.fetch("/assets/sub/").text(), "<p>index</p>");
-    assert_eq!(server.fetch("/static/hello.txt").status, 400, "the catch-all route, no path argument");
+    assert_eq!(
+        server.fetch("/static/hello.txt").status,
+        400,
+        "the catch-all route, no path argument"
+    );
 }
 
 #[test]
@@ -371,23 +447,40 @@ fn static_url_has_the_version_and_caches_it_per_shard() {
     let server = TestServer::start(static_app(&tree.root(), Settings::default()));
     let expected = format!("/static/hello.txt?v={HELLO_VERSION}");
     let r = server.fetch("/urls?path=hello.txt");
-    assert_eq!(r.text(), format!("{expected}\n{expected}\n/static/hello.txt"));
+    assert_eq!(
+        r.text(),
+        format!("{expected}\n{expected}\n/static/hello.txt")
+    );
     fs::write(tree.root().join("hello.txt"), "changed").expect("write");
     let again = server.fetch("/urls?path=hello.txt").text();
-    assert!(again.starts_with(&expected), "the shard keeps the version: {again}");
+    assert!(
+        again.starts_with(&expected),
+        "the shard keeps the version: {again}"
+    );
     assert_eq!(
         server.fetch("/urls?path=missing.css").text(),
         "/static/missing.css\n/static/missing.css\n/static/missing.css"
     );
     assert_eq!(
-        server.fetch("/urls?path=../secret.txt").text().lines().next(),
+        server
+            .fetch("/urls?path=../secret.txt")
+            .text()
+            .lines()
+            .next(),
         Some("/static/../secret.txt"),
         "no version for a path outside the root"
     );
     // The version is the file's ETag too.
-    let tag = server.fetch("/static/css/site.css").header("Etag").map(str::to_owned);
+    let tag = server
+        .fetch("/static/css/site.css")
+        .header("Etag")
+        .map(str::to_owned);
     let url = server.fetch("/urls?path=css/site.css").text();
-    let version = url.lines().next().and_then(|l| l.split_once("?v=")).map(|(_, v)| format!("\"{v}\""));
+    let version = url
+        .lines()
+        .next()
+        .and_then(|l| l.split_once("?v="))
+        .map(|(_, v)| format!("\"{v}\""));
     assert_eq!(tag, version);
 }
 
@@ -395,8 +488,14 @@ fn static_url_has_the_version_and_caches_it_per_shard() {
 fn without_the_hash_cache_versions_follow_the_file() {
     let tree = Tree::new();
     for settings in [
-        Settings { static_hash_cache: false, ..Settings::default() },
-        Settings { debug: true, ..Settings::default() },
+        Settings {
+            static_hash_cache: false,
+            ..Settings::default()
+        },
+        Settings {
+            debug: true,
+            ..Settings::default()
+        },
     ] {
         fs::write(tree.root().join("hello.txt"), "hello").expect("write");
         let server = TestServer::start(static_app(&tree.root(), settings));
@@ -405,7 +504,10 @@ fn without_the_hash_cache_versions_follow_the_file() {
         fs::write(tree.root().join("hello.txt"), "changed").expect("write");
         let second = server.fetch("/urls?path=hello.txt").text();
         assert!(!second.contains(HELLO_VERSION), "{second}");
-        let tag = server.fetch("/static/hello.txt").header("Etag").map(str::to_owned);
+        let tag = server
+            .fetch("/static/hello.txt")
+            .header("Etag")
+            .map(str::to_owned);
         assert!(second.contains(tag.unwrap_or_default().trim_matches('"')));
     }
 }
@@ -427,6 +529,15 @@ fn the_static_routes_can_use_a_handler_of_your_own() {
     let r = server.fetch("/static/hello.txt");
     assert_eq!(r.text(), "hello");
     assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"));
-    assert_eq!(server.fetch("/favicon.ico").header("X-Content-Type-Options"), Some("nosniff"));
-    assert_eq!(server.fetch("/other").status, 400, "the user's routes are still there");
+    assert_eq!(
+        server
+            .fetch("/favicon.ico")
+            .header("X-Content-Type-Options"),
+        Some("nosniff")
+    );
+    assert_eq!(
+        server.fetch("/other").status,
+        400,
+        "the user's routes are still there"
+    );
 }

@@ -12,12 +12,18 @@ use typhoon::web::{
 fn redirects() -> Application {
     Application::new(vec![
         url(r"/old", || RedirectHandler::new("/new")),
-        url(r"/tmp", || RedirectHandler::new("/new?x=1#top").permanent(false)),
+        url(r"/tmp", || {
+            RedirectHandler::new("/new?x=1#top").permanent(false)
+        }),
         url(r"/pic/(.*)", || RedirectHandler::new("/photos/{0}")),
         url(r"/two/(\w+)/(\w+)", || RedirectHandler::new("/b/{1}/{0}")),
-        url(r"/go/(?P<page>\w+)", || RedirectHandler::new("/pages/{page}")),
+        url(r"/go/(?P<page>\w+)", || {
+            RedirectHandler::new("/pages/{page}")
+        }),
         url(r"/r/(.*)", || RedirectHandler::new("/{0}/b")),
-        url(r"/abs/(.*)", || RedirectHandler::new("https://example.com/{0}")),
+        url(r"/abs/(.*)", || {
+            RedirectHandler::new("https://example.com/{0}")
+        }),
         url(r"/braces", || RedirectHandler::new("/{{x}}")),
         url(r"/missing", || RedirectHandler::new("/{3}")),
     ])
@@ -29,7 +35,11 @@ fn redirects_as_tornado() {
     // Status and Location from Tornado 6.6.1 for the same routes and requests.
     let rows: &[(&str, u16, Option<&str>)] = &[
         ("/old", 301, Some("/new")),
-        ("/old?a=1&b=x%20y&c=%2F&d=~*", 301, Some("/new?a=1&b=x+y&c=%2F&d=~%2A")),
+        (
+            "/old?a=1&b=x%20y&c=%2F&d=~*",
+            301,
+            Some("/new?a=1&b=x+y&c=%2F&d=~%2A"),
+        ),
         ("/tmp?q=z", 302, Some("/new?x=1&q=z#top")),
         ("/pic/cat%20photo.png", 301, Some("/photos/cat photo.png")),
         ("/two/a/b", 301, Some("/b/b/a")),
@@ -46,7 +56,11 @@ fn redirects_as_tornado() {
         assert_eq!(r.status, status, "{path}");
         assert_eq!(r.header("Location"), location, "{path}");
     }
-    assert_eq!(server.request("HEAD", "/old").send().status, 405, "GET only, as Tornado");
+    assert_eq!(
+        server.request("HEAD", "/old").send().status,
+        405,
+        "GET only, as Tornado"
+    );
     assert_eq!(server.request("POST", "/old").send().status, 405);
 }
 
@@ -114,8 +128,14 @@ fn failing(settings: Settings) -> TestServer {
 #[test]
 fn serve_traceback_shows_the_error_and_its_causes() {
     for settings in [
-        Settings { serve_traceback: true, ..Settings::default() },
-        Settings { debug: true, ..Settings::default() },
+        Settings {
+            serve_traceback: true,
+            ..Settings::default()
+        },
+        Settings {
+            debug: true,
+            ..Settings::default()
+        },
     ] {
         let server = failing(settings);
         let r = server.fetch("/fail?kind=io");

@@ -104,7 +104,9 @@ impl Application {
     {
         let routes = crate::static_files::static_routes(&self.settings, make);
         if let Some(table) = self.hosts.last_mut() {
-            table.routes.splice(..self.static_routes, routes.iter().cloned());
+            table
+                .routes
+                .splice(..self.static_routes, routes.iter().cloned());
         }
         self.static_routes = routes.len();
         self

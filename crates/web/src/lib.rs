@@ -51,20 +51,20 @@ mod route;
 mod settings;
 mod spares;
 mod static_files;
-pub mod websocket;
 mod traceback;
+pub mod websocket;
 mod xheaders;
 
 pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).
 pub use bytes::Bytes;
 pub use error::{Error, Finish, HttpError, Result};
+pub use error_handler::ErrorHandler;
 pub use escape::xhtml_escape;
 pub use handler::Handler;
 pub use json::json_encode;
 pub use lifecycle::RequestHandler;
+pub use redirect::RedirectHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
 pub use static_files::StaticFileHandler;
-pub use redirect::RedirectHandler;
-pub use error_handler::ErrorHandler;

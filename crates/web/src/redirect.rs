@@ -88,7 +88,8 @@ impl RequestHandler for RedirectHandler {
 /// 500 for a group the route does not have or a stray brace, as Python's `IndexError`,
 /// `KeyError` and `ValueError` would be.
 fn format_url(template: &str, h: &Handler) -> Result<(String, String, bool), HttpError> {
-    let bad = |why: &str| HttpError::new(500).log(format!("RedirectHandler url {template:?}: {why}"));
+    let bad =
+        |why: &str| HttpError::new(500).log(format!("RedirectHandler url {template:?}: {why}"));
     let mut out = String::with_capacity(template.len());
     let mut prefix = None;
     let mut auto = 0;
@@ -142,7 +143,11 @@ fn url_concat(url: &str, args: &[(String, String)]) -> String {
         None => (url, None),
     };
     let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let mut pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -152,7 +157,11 @@ fn url_concat(url: &str, args: &[(String, String)]) -> String {
         })
         .collect();
     pairs.extend(args.iter().cloned());
-    let encode = |s: &str| utf8_percent_encode(s, QUERY_VALUE).to_string().replace("%20", "+");
+    let encode = |s: &str| {
+        utf8_percent_encode(s, QUERY_VALUE)
+            .to_string()
+            .replace("%20", "+")
+    };
     let query: Vec<String> = pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -196,8 +205,8 @@ fn scheme_and_netloc(url: &str) -> (String, String) {
     if scheme.is_empty() && rest.starts_with("//") {
         rest = rest.trim_start_matches('/');
         netloc = take_netloc(rest);
-    } else if rest.starts_with("//") {
-        netloc = take_netloc(&rest[2..]);
+    } else if let Some(after) = rest.strip_prefix("//") {
+        netloc = take_netloc(after);
     }
     (scheme, netloc.to_ascii_lowercase())
 }

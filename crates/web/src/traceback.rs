@@ -43,7 +43,10 @@ mod tests {
     fn http_errors_read_as_tornado_says_them() {
         let err = Error::from(HttpError::new(404).log("no post 7"));
         assert_eq!(describe(&err), "HTTP 404: Not Found (no post 7)\n");
-        assert_eq!(describe(&HttpError::new(403).into()), "HTTP 403: Forbidden\n");
+        assert_eq!(
+            describe(&HttpError::new(403).into()),
+            "HTTP 403: Forbidden\n"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ impl Handler {
         let Some(text) = self.extras.as_deref_mut().and_then(|e| e.traceback.take()) else {
             return false;
         };
-        self.replace_header(typhoon_http1::Field::from_static("Content-Type", "text/plain"));
+        self.replace_header(typhoon_http1::Field::from_static(
+            "Content-Type",
+            "text/plain",
+        ));
         self.write(text);
         true
     }

@@ -19,7 +19,7 @@ pub(crate) struct Found {
 /// What a static URL path leads to.
 #[derive(Debug)]
 pub(crate) enum Lookup {
-    File(Found),
+    File(Box<Found>),
     /// A directory asked for without its trailing `/`, with a default file: redirect.
     AddSlash,
 }
@@ -89,11 +89,11 @@ pub(crate) fn lookup(
     if !meta.is_file() {
         return Err(HttpError::new(403).log(format!("{path} is not a file")));
     }
-    Ok(Lookup::File(Found {
+    Ok(Lookup::File(Box::new(Found {
         path: written,
         file,
         meta,
-    }))
+    })))
 }
 
 /// `path` with every symlink resolved, which must stay under `real_root`.
@@ -125,7 +125,14 @@ mod tests {
             absolute_path(root, "css/../a.css").ok(),
             Some(PathBuf::from("/srv/static/a.css"))
         );
-        for outside in ["../x", "../../etc/passwd", "/etc/passwd", "a/../../x", "..", "x\0y"] {
+        for outside in [
+            "../x",
+            "../../etc/passwd",
+            "/etc/passwd",
+            "a/../../x",
+            "..",
+            "x\0y",
+        ] {
             assert_eq!(
                 absolute_path(root, outside).map_err(|e| e.status),
                 Err(403),

@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(parse_request_range("foo=42"), None);
         assert_eq!(parse_request_range("bytes=1-2,6-10"), None);
         assert_eq!(parse_request_range("bytes=x-2"), None);
-        assert_eq!(parse_request_range(" bytes = 3 - 4 "), Some((Some(3), Some(5))));
+        assert_eq!(
+            parse_request_range(" bytes = 3 - 4 "),
+            Some((Some(3), Some(5)))
+        );
     }
 
     #[test]
@@ -103,10 +106,28 @@ mod tests {
         let rows: &[(&str, RangePlan)] = &[
             ("bytes=0-0", Partial { start: 0, end: 1 }),
             ("bytes=0-9", Partial { start: 0, end: 10 }),
-            ("bytes=-5", Partial { start: 95, end: 100 }),
+            (
+                "bytes=-5",
+                Partial {
+                    start: 95,
+                    end: 100,
+                },
+            ),
             ("bytes=5-", Partial { start: 5, end: 100 }),
-            ("bytes=99-", Partial { start: 99, end: 100 }),
-            ("bytes=90-500", Partial { start: 90, end: 100 }),
+            (
+                "bytes=99-",
+                Partial {
+                    start: 99,
+                    end: 100,
+                },
+            ),
+            (
+                "bytes=90-500",
+                Partial {
+                    start: 90,
+                    end: 100,
+                },
+            ),
             ("bytes=0-99", Whole),
             ("bytes=0-", Whole),
             ("bytes=-100", Whole),

@@ -52,18 +52,23 @@ pub(crate) fn version_of_path(path: &Path) -> Option<String> {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
+
+/// A cached version and the order it came in.
+type Entry = (u64, Option<Rc<str>>);
 
 /// A shard's versions of static files by path (as written under the root), filled on
 /// first use; `static_hash_cache = false` (or `debug`) bypasses it.
 #[derive(Debug, Default)]
 pub(crate) struct StaticVersions {
     /// Each version with the order it came in, so the oldest can go first.
-    known: RefCell<HashMap<PathBuf, (u64, Option<Rc<str>>)>>,
+    known: RefCell<HashMap<PathBuf, Entry>>,
     next: std::cell::Cell<u64>,
 }
 
@@ -77,7 +82,10 @@ impl StaticVersions {
     pub(crate) fn insert(&self, path: PathBuf, version: Option<Rc<str>>) {
         let mut known = self.known.borrow_mut();
         if known.len() >= MAX_CACHED_VERSIONS && !known.contains_key(&path) {
-            let oldest = known.iter().min_by_key(|(_, (n, _))| *n).map(|(p, _)| p.clone());
+            let oldest = known
+                .iter()
+                .min_by_key(|(_, (n, _))| *n)
+                .map(|(p, _)| p.clone());
             if let Some(oldest) = oldest {
                 known.remove(&oldest);
             }
