@@ -31,20 +31,27 @@
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
+//! - `static_files`: [`StaticFileHandler`] and `static_url`'s versions; `redirect`:
+//!   [`RedirectHandler`]; `error_handler`: [`ErrorHandler`]; `traceback`: the
+//!   `serve_traceback` error page.
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
 
 mod app;
 pub mod arguments;
 pub mod cookies;
 mod error;
+mod error_handler;
 mod escape;
 mod etag;
 mod handler;
 mod json;
 mod lifecycle;
+mod redirect;
 mod route;
 mod settings;
 mod spares;
+mod static_files;
+mod traceback;
 pub mod websocket;
 mod xheaders;
 
@@ -52,9 +59,12 @@ pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).
 pub use bytes::Bytes;
 pub use error::{Error, Finish, HttpError, Result};
+pub use error_handler::ErrorHandler;
 pub use escape::xhtml_escape;
 pub use handler::Handler;
 pub use json::json_encode;
 pub use lifecycle::RequestHandler;
+pub use redirect::RedirectHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
+pub use static_files::StaticFileHandler;

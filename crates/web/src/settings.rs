@@ -1,6 +1,7 @@
 //! Application settings (Tornado's `Application(**settings)`), the ones this layer reads.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::arguments::BodyLimits;
@@ -39,6 +40,25 @@ pub struct Settings {
     /// Close a WebSocket whose ping has gone unanswered this long (Tornado's
     /// `websocket_ping_timeout`; by default three intervals, at least 30 s).
     pub websocket_ping_timeout: Option<Duration>,
+    /// Serve the files under this directory (Tornado's `static_path`): the application
+    /// then routes `static_url_prefix` + `(.*)`, `/favicon.ico` and `/robots.txt` to a
+    /// [`StaticFileHandler`](crate::StaticFileHandler), and
+    /// [`Handler::static_url`](crate::Handler::static_url) works.
+    pub static_path: Option<PathBuf>,
+    /// Where static files are served (Tornado's `static_url_prefix`, `/static/`).
+    pub static_url_prefix: String,
+    /// The file served for a directory under `static_path` (Tornado's
+    /// `static_handler_args = {"default_filename": ...}`); directories are refused
+    /// without it.
+    pub static_default_filename: Option<String>,
+    /// Keep each static file's version once computed, per shard (Tornado's
+    /// `static_hash_cache`, on by default; `debug` turns it off).
+    pub static_hash_cache: bool,
+    /// Error pages show the error and its causes as text (Tornado's `serve_traceback`).
+    pub serve_traceback: bool,
+    /// Development mode (Tornado's `debug`): implies `serve_traceback` and no
+    /// `static_hash_cache`.
+    pub debug: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +72,12 @@ impl Default for Settings {
             websocket_max_message_size: 10 << 20,
             websocket_ping_interval: None,
             websocket_ping_timeout: None,
+            static_path: None,
+            static_url_prefix: "/static/".to_owned(),
+            static_default_filename: None,
+            static_hash_cache: true,
+            serve_traceback: false,
+            debug: false,
         }
     }
 }

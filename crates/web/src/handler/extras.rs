@@ -21,6 +21,8 @@ pub(super) struct Extras {
     /// An upgraded connection's session (a WebSocket's), from the verb that upgraded it
     /// to the end of the lifecycle, which runs it on its own.
     pub session: Option<Session>,
+    /// The error being answered, as text, when `serve_traceback` is on.
+    pub traceback: Option<String>,
 }
 
 /// A session left by an upgrade, of a type the upgrading handler knows.

@@ -1,9 +1,11 @@
 //! `Handler`: one request and the response being built — Tornado's `self` inside a
 //! handler. Reading the request is in `input.rs`, building the response in `output.rs`.
 
+mod error_text;
 mod extras;
 mod input;
 mod output;
+mod static_url;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;
