@@ -193,6 +193,8 @@ pub(crate) struct AppState {
     pub etags: EtagMemo,
     /// Some route's handler streams request bodies.
     streams_body: bool,
+    /// This shard's compiled templates, made on the first render.
+    pub templates: crate::template::Templates,
 }
 
 impl AppState {
@@ -218,6 +220,7 @@ impl MakeService for Application {
                 spares: Spares::default(),
                 etags: EtagMemo::default(),
                 streams_body: self.any_streams_body(),
+                templates: crate::template::Templates::default(),
             }),
         }
     }

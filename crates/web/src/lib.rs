@@ -31,6 +31,7 @@
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
+//! - `template`: each shard's templates for [`Handler::render`], [`TemplateError`].
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
 
 mod app;
@@ -45,6 +46,7 @@ mod lifecycle;
 mod route;
 mod settings;
 mod spares;
+mod template;
 pub mod websocket;
 mod xheaders;
 
@@ -58,3 +60,4 @@ pub use json::json_encode;
 pub use lifecycle::RequestHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
+pub use template::TemplateError;

@@ -1,6 +1,7 @@
 //! Application settings (Tornado's `Application(**settings)`), the ones this layer reads.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::arguments::BodyLimits;
@@ -39,6 +40,23 @@ pub struct Settings {
     /// Close a WebSocket whose ping has gone unanswered this long (Tornado's
     /// `websocket_ping_timeout`; by default three intervals, at least 30 s).
     pub websocket_ping_timeout: Option<Duration>,
+    /// The directory [`Handler::render`](crate::Handler::render) loads templates from
+    /// (Tornado's `template_path`); rendering without it is a 500.
+    pub template_path: Option<PathBuf>,
+    /// Escape the output of every `{{ … }}` with Tornado's `xhtml_escape` unless it is
+    /// marked `|safe`, in every template whatever its extension (Tornado's default
+    /// `autoescape="xhtml_escape"`); `false` is Tornado's `autoescape=None`.
+    pub autoescape: bool,
+    /// Keep each shard's compiled templates for its life (Tornado's
+    /// `compiled_template_cache`); `false` reads and compiles the templates again at every
+    /// render, so edits show at once (what Tornado's `debug` mode turns on).
+    pub compiled_template_cache: bool,
+    /// Gzip compressible responses for clients that accept it (Tornado's
+    /// `compress_response`, its `GZipContentEncoding` transform).
+    pub compress_response: bool,
+    /// Inflate request bodies sent with `Content-Encoding: gzip` before their arguments
+    /// are parsed, up to the server's `max_body` (Tornado's `decompress_request`).
+    pub decompress_request: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +70,11 @@ impl Default for Settings {
             websocket_max_message_size: 10 << 20,
             websocket_ping_interval: None,
             websocket_ping_timeout: None,
+            template_path: None,
+            autoescape: true,
+            compiled_template_cache: true,
+            compress_response: false,
+            decompress_request: false,
         }
     }
 }

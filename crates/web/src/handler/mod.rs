@@ -4,6 +4,7 @@
 mod extras;
 mod input;
 mod output;
+mod render;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;
