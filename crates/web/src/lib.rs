@@ -32,9 +32,11 @@
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
+//! - [`xsrf`]: Tornado's XSRF token formats; `auth`: the `authenticated` guard.
 
 mod app;
 pub mod arguments;
+mod auth;
 pub mod cookies;
 mod error;
 mod escape;
@@ -47,6 +49,7 @@ mod settings;
 mod spares;
 pub mod websocket;
 mod xheaders;
+pub mod xsrf;
 
 pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).

@@ -4,6 +4,8 @@
 mod extras;
 mod input;
 mod output;
+mod user;
+mod xsrf;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;
