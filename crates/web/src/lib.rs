@@ -33,9 +33,11 @@
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
 //! - `template`: each shard's templates for [`Handler::render`], [`TemplateError`].
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
+//! - [`xsrf`]: Tornado's XSRF token formats; `auth`: the `authenticated` guard.
 
 mod app;
 pub mod arguments;
+mod auth;
 pub mod cookies;
 mod error;
 mod escape;
@@ -49,6 +51,7 @@ mod spares;
 mod template;
 pub mod websocket;
 mod xheaders;
+pub mod xsrf;
 
 pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::arguments::BodyLimits;
-use crate::cookies::Secret;
+use crate::cookies::{CookieOptions, Secret};
+use crate::xsrf::TokenVersion;
 
 /// Settings shared by every handler of an [`Application`](crate::Application).
 ///
@@ -57,6 +58,24 @@ pub struct Settings {
     /// Inflate request bodies sent with `Content-Encoding: gzip` before their arguments
     /// are parsed, up to the server's `max_body` (Tornado's `decompress_request`).
     pub decompress_request: bool,
+    /// Refuse POST, PUT, PATCH and DELETE requests whose `_xsrf` argument (or
+    /// `X-XSRFToken`/`X-CSRFToken` header) does not match the `_xsrf` cookie, with 403,
+    /// before `prepare` (Tornado's `xsrf_cookies`; off by default). Forms carry the token
+    /// with [`Handler::xsrf_form_html`](crate::Handler::xsrf_form_html).
+    pub xsrf_cookies: bool,
+    /// The token format [`Handler::xsrf_token`](crate::Handler::xsrf_token) hands out
+    /// (Tornado's `xsrf_cookie_version`, 2); both versions are read.
+    pub xsrf_cookie_version: TokenVersion,
+    /// Attributes of the XSRF cookie (Tornado's `xsrf_cookie_kwargs`): for example
+    /// `secure`, `httponly`, `samesite`. While a user is logged in the cookie lasts 30
+    /// days unless `expires_days` is given.
+    pub xsrf_cookie_kwargs: CookieOptions,
+    /// The XSRF cookie's name (Tornado's `xsrf_cookie_name`, `_xsrf`); `__Host-xsrf`
+    /// with `secure` pins it to the host.
+    pub xsrf_cookie_name: String,
+    /// Where [`RequestHandler::authenticated`](crate::RequestHandler::authenticated)
+    /// sends a visitor who is not logged in (Tornado's `login_url`).
+    pub login_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -75,6 +94,11 @@ impl Default for Settings {
             compiled_template_cache: true,
             compress_response: false,
             decompress_request: false,
+            xsrf_cookies: false,
+            xsrf_cookie_version: TokenVersion::V2,
+            xsrf_cookie_kwargs: CookieOptions::default(),
+            xsrf_cookie_name: "_xsrf".to_owned(),
+            login_url: None,
         }
     }
 }

@@ -18,6 +18,10 @@ pub(super) struct Extras {
     /// The streamed body of a `STREAM_REQUEST_BODY` handler's request, until the
     /// lifecycle reads it into `data_received`.
     pub request_body: Option<typhoon_server::RequestBody>,
+    /// This request's XSRF token, once read or made.
+    pub xsrf: Option<super::xsrf::XsrfState>,
+    /// The current user once determined: `None` until then, `Some(None)` for nobody.
+    pub current_user: Option<Option<String>>,
 }
 
 impl Extras {

@@ -5,6 +5,8 @@ mod extras;
 mod input;
 mod output;
 mod render;
+mod user;
+mod xsrf;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;
