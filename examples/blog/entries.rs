@@ -3,8 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 
-use crate::markdown;
-use crate::slug::slugify;
+use super::markdown;
+use super::slug::slugify;
 
 /// The columns [`Entry::from_row`] reads, with the author's name joined in.
 const COLUMNS: &str = "e.id, e.author_id, a.name AS author_name, e.slug, e.title, e.markdown, \
@@ -164,8 +164,8 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authors::{Author, SignUp};
-    use crate::db;
+    use super::super::authors::{Author, SignUp};
+    use super::super::db;
 
     fn with_author() -> (Connection, i64) {
         let mut conn = db::memory();

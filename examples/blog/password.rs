@@ -1,11 +1,14 @@
 //! Password hashes for the blog's authors: Argon2id in PHC strings (`$argon2id$v=19$…`).
 //!
-//! Hashing costs about 19 MiB and tens of milliseconds on purpose (Argon2's defaults):
-//! callers run it on the blocking pool, never on a shard.
+//! Hashing costs about 19 MiB and tens of milliseconds on purpose (Argon2's defaults), so
+//! handlers use [`hash_on_pool`] and [`verify_on_pool`], which run it on the shard's
+//! blocking pool, never on the shard.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use typhoon::ioloop::IoLoop;
+use typhoon::web::HttpError;
 
 /// Hashes `password` with a fresh random salt, as a PHC string to store.
 ///
@@ -28,6 +31,31 @@ pub fn verify(password: &str, stored: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
         .is_ok()
+}
+
+/// [`hash`] on the shard's blocking pool.
+///
+/// # Errors
+///
+/// 500 (the cause goes to the log) when hashing fails or panics.
+pub async fn hash_on_pool(password: String) -> Result<String, HttpError> {
+    match IoLoop::current().run_in_executor(move || hash(&password)).await {
+        Ok(Ok(hashed)) => Ok(hashed),
+        Ok(Err(e)) => Err(HttpError::new(500).log(format!("password hash: {e}"))),
+        Err(panic) => Err(HttpError::new(500).log(format!("password hash: {panic}"))),
+    }
+}
+
+/// [`verify`] on the shard's blocking pool.
+///
+/// # Errors
+///
+/// 500 (the cause goes to the log) when verifying panics.
+pub async fn verify_on_pool(password: String, stored: String) -> Result<bool, HttpError> {
+    IoLoop::current()
+        .run_in_executor(move || verify(&password, &stored))
+        .await
+        .map_err(|panic| HttpError::new(500).log(format!("password check: {panic}")))
 }
 
 #[cfg(test)]
