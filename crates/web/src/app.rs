@@ -42,6 +42,8 @@ pub struct Application {
     hosts: Vec<HostRules>,
     default_handler: Option<Route>,
     settings: Settings,
+    /// How many routes at the front of the catch-all table `static_path` added.
+    static_routes: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -61,12 +63,50 @@ impl Application {
             }],
             default_handler: None,
             settings: Settings::default(),
+            static_routes: 0,
         }
     }
 
-    /// Replaces the settings.
+    /// Replaces the settings. With
+    /// [`static_path`](Settings::static_path), the routes of Tornado's static files are
+    /// put before the others: `static_url_prefix` + `(.*)`, `/(favicon\.ico)` and
+    /// `/(robots\.txt)`, served by [`StaticFileHandler`](crate::StaticFileHandler).
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
+        self.static_handler(|files| files)
+    }
+
+    /// Serves the `static_path` routes with `make(files)` instead of the plain
+    /// [`StaticFileHandler`](crate::StaticFileHandler) (Tornado's `static_handler_class`):
+    /// a handler of your own that wraps it, to add headers or checks. Call it after
+    /// [`with_settings`](Self::with_settings).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use typhoon_web::{Application, Handler, RequestHandler, Result, Settings, StaticFileHandler};
+    ///
+    /// struct NoSniff(StaticFileHandler);
+    /// impl RequestHandler for NoSniff {
+    ///     async fn get(&mut self, h: &mut Handler) -> Result {
+    ///         h.set_header("X-Content-Type-Options", "nosniff")?;
+    ///         self.0.get(h).await
+    ///     }
+    /// }
+    /// let settings = Settings { static_path: Some("static".into()), ..Settings::default() };
+    /// let app = Application::new(vec![]).with_settings(settings).static_handler(NoSniff);
+    /// # let _ = app;
+    /// ```
+    pub fn static_handler<H, F>(mut self, make: F) -> Self
+    where
+        H: RequestHandler,
+        F: Fn(crate::StaticFileHandler) -> H + Clone + Send + Sync + 'static,
+    {
+        let routes = crate::static_files::static_routes(&self.settings, make);
+        if let Some(table) = self.hosts.last_mut() {
+            table.routes.splice(..self.static_routes, routes.iter().cloned());
+        }
+        self.static_routes = routes.len();
         self
     }
 
@@ -195,6 +235,8 @@ pub(crate) struct AppState {
     streams_body: bool,
     /// This shard's compiled templates, made on the first render.
     pub templates: crate::template::Templates,
+    /// Versions of static files, for `static_url` and `StaticFileHandler`'s ETag.
+    pub static_versions: crate::static_files::StaticVersions,
 }
 
 impl AppState {
@@ -221,6 +263,7 @@ impl MakeService for Application {
                 etags: EtagMemo::default(),
                 streams_body: self.any_streams_body(),
                 templates: crate::template::Templates::default(),
+                static_versions: Default::default(),
             }),
         }
     }

@@ -32,6 +32,9 @@
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
 //! - `template`: each shard's templates for [`Handler::render`], [`TemplateError`].
+//! - `static_files`: [`StaticFileHandler`] and `static_url`'s versions; `redirect`:
+//!   [`RedirectHandler`]; `error_handler`: [`ErrorHandler`]; `traceback`: the
+//!   `serve_traceback` error page.
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
 //! - [`xsrf`]: Tornado's XSRF token formats; `auth`: the `authenticated` guard.
 
@@ -40,16 +43,20 @@ pub mod arguments;
 mod auth;
 pub mod cookies;
 mod error;
+mod error_handler;
 mod escape;
 mod etag;
 mod handler;
 mod json;
 mod lifecycle;
+mod redirect;
 mod route;
 mod settings;
 mod spares;
 mod template;
+mod static_files;
 pub mod websocket;
+mod traceback;
 mod xheaders;
 pub mod xsrf;
 
@@ -64,3 +71,6 @@ pub use lifecycle::RequestHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
 pub use template::TemplateError;
+pub use static_files::StaticFileHandler;
+pub use redirect::RedirectHandler;
+pub use error_handler::ErrorHandler;

@@ -360,6 +360,9 @@ async fn until_closed<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Re
 /// error handling or drop code.
 #[cold]
 fn handle_error<T: RequestHandler>(handler: &mut T, h: &mut Handler, err: Error) {
+    if !matches!(err, Error::Finish) && (h.settings().serve_traceback || h.settings().debug) {
+        h.set_traceback(crate::traceback::describe(&err));
+    }
     match err {
         Error::Finish => {}
         Error::Http(err) => {

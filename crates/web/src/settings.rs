@@ -76,6 +76,25 @@ pub struct Settings {
     /// Where [`RequestHandler::authenticated`](crate::RequestHandler::authenticated)
     /// sends a visitor who is not logged in (Tornado's `login_url`).
     pub login_url: Option<String>,
+    /// Serve the files under this directory (Tornado's `static_path`): the application
+    /// then routes `static_url_prefix` + `(.*)`, `/favicon.ico` and `/robots.txt` to a
+    /// [`StaticFileHandler`](crate::StaticFileHandler), and
+    /// [`Handler::static_url`](crate::Handler::static_url) works.
+    pub static_path: Option<PathBuf>,
+    /// Where static files are served (Tornado's `static_url_prefix`, `/static/`).
+    pub static_url_prefix: String,
+    /// The file served for a directory under `static_path` (Tornado's
+    /// `static_handler_args = {"default_filename": ...}`); directories are refused
+    /// without it.
+    pub static_default_filename: Option<String>,
+    /// Keep each static file's version once computed, per shard (Tornado's
+    /// `static_hash_cache`, on by default; `debug` turns it off).
+    pub static_hash_cache: bool,
+    /// Error pages show the error and its causes as text (Tornado's `serve_traceback`).
+    pub serve_traceback: bool,
+    /// Development mode (Tornado's `debug`): implies `serve_traceback` and no
+    /// `static_hash_cache`.
+    pub debug: bool,
 }
 
 impl Default for Settings {
@@ -99,6 +118,12 @@ impl Default for Settings {
             xsrf_cookie_kwargs: CookieOptions::default(),
             xsrf_cookie_name: "_xsrf".to_owned(),
             login_url: None,
+            static_path: None,
+            static_url_prefix: "/static/".to_owned(),
+            static_default_filename: None,
+            static_hash_cache: true,
+            serve_traceback: false,
+            debug: false,
         }
     }
 }

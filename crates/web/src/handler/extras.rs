@@ -22,6 +22,8 @@ pub(super) struct Extras {
     pub xsrf: Option<super::xsrf::XsrfState>,
     /// The current user once determined: `None` until then, `Some(None)` for nobody.
     pub current_user: Option<Option<String>>,
+    /// The error being answered, as text, when `serve_traceback` is on.
+    pub traceback: Option<String>,
 }
 
 impl Extras {

@@ -1,12 +1,14 @@
 //! `Handler`: one request and the response being built — Tornado's `self` inside a
 //! handler. Reading the request is in `input.rs`, building the response in `output.rs`.
 
+mod error_text;
 mod extras;
 mod input;
 mod output;
 mod render;
 mod user;
 mod xsrf;
+mod static_url;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;

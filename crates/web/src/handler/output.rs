@@ -294,7 +294,12 @@ impl Handler {
 
     /// Writes Tornado's default error page for `status` (what the default
     /// [`write_error`](crate::RequestHandler::write_error) does).
+    /// With `serve_traceback` (or `debug`) on, the page is instead the error and its
+    /// causes as `text/plain`, as Tornado's traceback page.
     pub fn write_default_error_page(&mut self, status: u16) {
+        if self.write_traceback_page() {
+            return;
+        }
         let reason = match self.reason() {
             "" => typhoon_http1::reason_phrase(status).to_owned(),
             custom => custom.to_owned(),
@@ -432,7 +437,7 @@ impl Handler {
     }
 
     /// Sets `field`, replacing the values of its name.
-    fn replace_header(&mut self, field: Field<'static>) {
+    pub(super) fn replace_header(&mut self, field: Field<'static>) {
         self.clear_header(field.name());
         self.headers.push(field);
     }
