@@ -55,7 +55,9 @@ impl Handler {
     /// these), a template sees Tornado's namespace: `request` (`method`, `uri`, `path`,
     /// `query`, `version`, `host`, `host_name`, `remote_ip`, `protocol`, `full_url`),
     /// `handler` (`handler.request`, `handler.get_argument(name[, default])`,
-    /// `handler.get_arguments(name)`), `current_user`, and the functions `reverse_url`,
+    /// `handler.get_arguments(name)`), `current_user` (as far as the handler has asked
+    /// for it: [`RequestHandler::current_user`](crate::RequestHandler::current_user)),
+    /// and the functions `reverse_url`, `static_url(path)`, `xsrf_form_html()`,
     /// `xhtml_escape`, `url_escape` and `json_encode`. Output is escaped with
     /// `xhtml_escape` unless marked `|safe` (setting `autoescape`).
     ///
@@ -91,10 +93,6 @@ impl Handler {
     /// The names of Tornado's `get_template_namespace` that depend on the request, made
     /// for each render. Functions that need the handler itself call it through
     /// `with_handler` while the render runs.
-    ///
-    /// The other per-request functions of Tornado's namespace belong here, one line
-    /// each: `static_url(path)` (`with_handler(|h| h.static_url(path))`) and
-    /// `xsrf_form_html()` (its result marked safe with `Value::from_safe_string`).
     fn request_globals(&mut self) -> Value {
         let request = self.request_value();
         context! {
@@ -104,8 +102,10 @@ impl Handler {
                 get_argument => Value::from_function(get_argument),
                 get_arguments => Value::from_function(get_arguments),
             },
-            // Who is logged in comes with authentication (issue 16, item 5).
-            current_user => Value::from(()),
+            // As far as the handler has determined it (`RequestHandler::current_user`).
+            current_user => self.current_user(),
+            static_url => Value::from_function(static_url),
+            xsrf_form_html => Value::from_function(xsrf_form_html),
         }
     }
 
@@ -138,6 +138,16 @@ fn get_argument(name: &str, default: Option<Value>) -> Result<Value, minijinja::
             )
         }),
     }
+}
+
+/// `static_url(path)`: the URL of a static file, with its `?v=` version.
+fn static_url(path: &str) -> Result<String, minijinja::Error> {
+    with_handler(|h| h.static_url(path))
+}
+
+/// `xsrf_form_html()`: the hidden `_xsrf` input, marked safe (it is HTML).
+fn xsrf_form_html() -> Result<Value, minijinja::Error> {
+    with_handler(|h| Value::from_safe_string(h.xsrf_form_html()))
 }
 
 /// `handler.get_arguments(name)`: every value of argument `name`.
