@@ -104,6 +104,37 @@ fn templates_see_static_url_xsrf_form_html_and_current_user() {
     assert_eq!(parts[2], "ada");
 }
 
+/// Renders `page.html` with its own `current_user` and `request`.
+struct Shadowing;
+
+impl RequestHandler for Shadowing {
+    async fn get_current_user(&mut self, _h: &mut Handler) -> Result<Option<String>> {
+        Ok(Some("ada".to_owned()))
+    }
+
+    async fn get(&mut self, h: &mut Handler) -> Result {
+        self.current_user(h).await?;
+        h.render(
+            "shadow.html",
+            serde_json::json!({ "current_user": "from the context", "request": 7 }),
+        )
+    }
+}
+
+#[test]
+fn the_context_wins_over_the_namespace() {
+    let files = Files::new("shadow");
+    std::fs::write(
+        files.0.join("templates/shadow.html"),
+        "{{ current_user }}|{{ request }}",
+    )
+    .expect("write the template");
+    let server = TestServer::start(
+        Application::new(vec![url(r"/", || Shadowing)]).with_settings(files.settings()),
+    );
+    assert_eq!(server.fetch("/").text(), "from the context|7");
+}
+
 #[test]
 fn current_user_is_none_until_the_handler_asks() {
     let files = Files::new("unasked");

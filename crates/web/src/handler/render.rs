@@ -85,7 +85,9 @@ impl Handler {
             .templates
             .environment(&self.app.settings)
             .map_err(|e| e.in_template(name))?;
-        let context = merge_maps([Value::from_serialize(&context), self.request_globals()]);
+        // `merge_maps` looks names up from the last map to the first: the context last, so
+        // that its names win over the namespace's.
+        let context = merge_maps([self.request_globals(), Value::from_serialize(&context)]);
         let page = lend_handler(self, || env.get_template(name)?.render(context));
         page.map_err(|e| TemplateError::new(name, &e).into())
     }
