@@ -39,6 +39,7 @@ pub fn app(config: &Config) -> rusqlite::Result<impl MakeService> {
     let files = files();
     let settings = Settings {
         template_path: Some(files.join("templates")),
+        static_path: Some(files.join("static")),
         xsrf_cookies: true,
         login_url: Some("/auth/login".to_owned()),
         ..Settings::default()

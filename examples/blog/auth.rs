@@ -32,11 +32,16 @@ impl CreateAuthor {
 impl RequestHandler for CreateAuthor {
     async fn get(&mut self, h: &mut Handler) -> Result {
         let next = local_next(&h.get_argument_or("next", "/")).to_owned();
-        if self.session.db.call(|conn| Author::any_exists(conn)).await? {
+        if self
+            .session
+            .db
+            .call(|conn| Author::any_exists(conn))
+            .await?
+        {
             h.redirect("/auth/login")?;
             return Ok(());
         }
-        self.session.render(h, "create_author.html", json!({ "next": next }))
+        h.render("create_author.html", json!({ "next": next }))
     }
 
     async fn post(&mut self, h: &mut Handler) -> Result {
@@ -80,14 +85,18 @@ impl LogIn {
 
     fn form(&self, h: &mut Handler, error: Option<&str>) -> Result {
         let next = local_next(&h.get_argument_or("next", "/")).to_owned();
-        self.session
-            .render(h, "login.html", json!({ "next": next, "error": error }))
+        h.render("login.html", json!({ "next": next, "error": error }))
     }
 }
 
 impl RequestHandler for LogIn {
     async fn get(&mut self, h: &mut Handler) -> Result {
-        if !self.session.db.call(|conn| Author::any_exists(conn)).await? {
+        if !self
+            .session
+            .db
+            .call(|conn| Author::any_exists(conn))
+            .await?
+        {
             let next = local_next(&h.get_argument_or("next", "/")).to_owned();
             let query = typhoon::web::arguments::escape_path_arg(&next);
             h.redirect(&format!("/auth/create?next={query}"))?;

@@ -3,7 +3,6 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 
-
 /// An author, as pages show them (never the password hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Author {
@@ -39,7 +38,9 @@ impl Author {
     ///
     /// SQLite's.
     pub fn any_exists(conn: &Connection) -> rusqlite::Result<bool> {
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM authors)", [], |row| row.get(0))
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM authors)", [], |row| {
+            row.get(0)
+        })
     }
 
     /// The author with `id`.
@@ -109,18 +110,23 @@ impl Author {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::{db, password};
+    use super::*;
 
     #[test]
     fn the_first_to_sign_up_is_the_author_and_the_only_one() {
         let mut conn = db::memory();
         assert!(!Author::any_exists(&conn).unwrap());
         let hashed = password::hash("secret").unwrap();
-        let SignUp::Created(ada) = Author::sign_up(&mut conn, "ada@example.com", "Ada", &hashed).unwrap() else {
+        let SignUp::Created(ada) =
+            Author::sign_up(&mut conn, "ada@example.com", "Ada", &hashed).unwrap()
+        else {
             panic!("the first sign-up is refused");
         };
-        assert_eq!((ada.email.as_str(), ada.name.as_str()), ("ada@example.com", "Ada"));
+        assert_eq!(
+            (ada.email.as_str(), ada.name.as_str()),
+            ("ada@example.com", "Ada")
+        );
         assert!(Author::any_exists(&conn).unwrap());
         assert_eq!(Author::by_id(&conn, ada.id).unwrap(), Some(ada.clone()));
         assert_eq!(Author::by_id(&conn, ada.id + 1).unwrap(), None);
@@ -141,7 +147,10 @@ mod tests {
         assert_eq!(ada.name, "Ada");
         assert!(password::verify("secret", &stored));
         assert!(!password::verify("Secret", &stored));
-        assert_eq!(Author::with_password_hash(&conn, "bob@example.com").unwrap(), None);
+        assert_eq!(
+            Author::with_password_hash(&conn, "bob@example.com").unwrap(),
+            None
+        );
     }
 
     #[test]

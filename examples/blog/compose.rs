@@ -30,7 +30,11 @@ impl Compose {
             return Ok(None);
         }
         let id: i64 = id.parse().map_err(|_| HttpError::new(404))?;
-        let entry = self.session.db.call(move |conn| Entry::by_id(conn, id)).await?;
+        let entry = self
+            .session
+            .db
+            .call(move |conn| Entry::by_id(conn, id))
+            .await?;
         Ok(Some(entry.ok_or_else(|| HttpError::new(404))?))
     }
 }
@@ -47,7 +51,7 @@ impl RequestHandler for Compose {
 
     async fn get(&mut self, h: &mut Handler) -> Result {
         let entry = self.entry_to_edit(h).await?;
-        self.session.render(h, "compose.html", json!({ "entry": entry }))
+        h.render("compose.html", json!({ "entry": entry }))
     }
 
     async fn post(&mut self, h: &mut Handler) -> Result {

@@ -125,7 +125,8 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 #[cfg(test)]
 pub fn memory() -> Connection {
     let conn = Connection::open_in_memory().expect("in-memory SQLite");
-    conn.pragma_update(None, "foreign_keys", true).expect("pragma");
+    conn.pragma_update(None, "foreign_keys", true)
+        .expect("pragma");
     conn.execute_batch(SCHEMA).expect("schema");
     conn
 }
@@ -149,7 +150,10 @@ mod tests {
         assert!(path.exists());
         open(&path)
             .unwrap()
-            .execute("INSERT INTO authors (email, name, hashed_password) VALUES ('a@b', 'A', 'h')", [])
+            .execute(
+                "INSERT INTO authors (email, name, hashed_password) VALUES ('a@b', 'A', 'h')",
+                [],
+            )
             .unwrap();
         // A second start keeps what is there.
         Db::create(&path).unwrap();

@@ -163,13 +163,15 @@ impl Entry {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::authors::{Author, SignUp};
     use super::super::db;
+    use super::*;
 
     fn with_author() -> (Connection, i64) {
         let mut conn = db::memory();
-        let SignUp::Created(author) = Author::sign_up(&mut conn, "ada@example.com", "Ada", "hash").unwrap() else {
+        let SignUp::Created(author) =
+            Author::sign_up(&mut conn, "ada@example.com", "Ada", "hash").unwrap()
+        else {
             panic!("no author");
         };
         (conn, author.id)
@@ -185,8 +187,15 @@ mod tests {
         assert_eq!(entry.markdown, "Some *Markdown*.");
         assert_eq!(entry.html, "<p>Some <em>Markdown</em>.</p>\n");
         assert_eq!(entry.published, entry.updated);
-        assert!(entry.published.ends_with('Z') && entry.published.len() == 20, "{}", entry.published);
-        assert_eq!(Entry::by_slug(&conn, "hello-world").unwrap(), Some(entry.clone()));
+        assert!(
+            entry.published.ends_with('Z') && entry.published.len() == 20,
+            "{}",
+            entry.published
+        );
+        assert_eq!(
+            Entry::by_slug(&conn, "hello-world").unwrap(),
+            Some(entry.clone())
+        );
         assert_eq!(Entry::by_id(&conn, entry.id).unwrap(), Some(entry));
         assert_eq!(Entry::by_slug(&conn, "nope").unwrap(), None);
     }
@@ -195,7 +204,11 @@ mod tests {
     fn a_taken_slug_gets_a_number() {
         let (mut conn, ada) = with_author();
         let slugs: Vec<String> = (0..3)
-            .map(|_| Entry::create(&mut conn, ada, "Same title", "x").unwrap().slug)
+            .map(|_| {
+                Entry::create(&mut conn, ada, "Same title", "x")
+                    .unwrap()
+                    .slug
+            })
             .collect();
         assert_eq!(slugs, ["same-title", "same-title-2", "same-title-3"]);
     }
@@ -211,7 +224,9 @@ mod tests {
     fn an_edit_keeps_the_slug_and_renders_again() {
         let (mut conn, ada) = with_author();
         let entry = Entry::create(&mut conn, ada, "First title", "old").unwrap();
-        let edited = Entry::update(&conn, entry.id, "Second title", "**new**").unwrap().unwrap();
+        let edited = Entry::update(&conn, entry.id, "Second title", "**new**")
+            .unwrap()
+            .unwrap();
         assert_eq!(edited.slug, "first-title");
         assert_eq!(edited.title, "Second title");
         assert_eq!(edited.html, "<p><strong>new</strong></p>\n");
@@ -228,12 +243,19 @@ mod tests {
         }
         // Saved within one second: the id breaks the tie.
         let titles = |limit| -> Vec<String> {
-            Entry::recent(&conn, limit).unwrap().into_iter().map(|e| e.title).collect()
+            Entry::recent(&conn, limit)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.title)
+                .collect()
         };
         assert_eq!(titles(5), ["three", "two", "one"]);
         assert_eq!(titles(2), ["three", "two"]);
-        conn.execute("UPDATE entries SET published = '2000-01-01T00:00:00Z' WHERE title = 'three'", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE entries SET published = '2000-01-01T00:00:00Z' WHERE title = 'three'",
+            [],
+        )
+        .unwrap();
         assert_eq!(titles(5), ["two", "one", "three"]);
     }
 }

@@ -44,7 +44,15 @@ use typhoon::options::{define, parse_command_line};
 
 pub use app::{app, Config};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Tornado's demo's `main()`: options, the application, the server, the loop.
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let port = define("port", 8888u16)
         .help("run on the given port")
         .register()?;
@@ -68,7 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         db: db.get(),
         cookie_secret: secret,
     };
-    let app = app(&config).map_err(|e| format!("cannot open the database {}: {e}", config.db.display()))?;
+    let app = app(&config)
+        .map_err(|e| format!("cannot open the database {}: {e}", config.db.display()))?;
     let mut server = HttpServer::new(app);
     server.bind(port.get())?;
     server.start(shards.get())?;

@@ -45,7 +45,7 @@ impl RequestHandler for Home {
             h.redirect("/compose")?;
             return Ok(());
         }
-        self.session.render(h, "home.html", json!({ "entries": entries }))
+        h.render("home.html", json!({ "entries": entries }))
     }
 }
 
@@ -79,7 +79,7 @@ impl RequestHandler for Archive {
             .db
             .call(|conn| Entry::recent(conn, u32::MAX))
             .await?;
-        self.session.render(h, "archive.html", json!({ "entries": entries }))
+        h.render("archive.html", json!({ "entries": entries }))
     }
 }
 
@@ -115,6 +115,6 @@ impl RequestHandler for EntryPage {
             .call(move |conn| Entry::by_slug(conn, &slug))
             .await?
             .ok_or_else(|| HttpError::new(404))?;
-        self.session.render(h, "entry.html", json!({ "entry": entry }))
+        h.render("entry.html", json!({ "entry": entry }))
     }
 }

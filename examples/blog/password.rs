@@ -39,7 +39,10 @@ pub fn verify(password: &str, stored: &str) -> bool {
 ///
 /// 500 (the cause goes to the log) when hashing fails or panics.
 pub async fn hash_on_pool(password: String) -> Result<String, HttpError> {
-    match IoLoop::current().run_in_executor(move || hash(&password)).await {
+    match IoLoop::current()
+        .run_in_executor(move || hash(&password))
+        .await
+    {
         Ok(Ok(hashed)) => Ok(hashed),
         Ok(Err(e)) => Err(HttpError::new(500).log(format!("password hash: {e}"))),
         Err(panic) => Err(HttpError::new(500).log(format!("password hash: {panic}"))),

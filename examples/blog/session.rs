@@ -1,7 +1,6 @@
 //! Who is logged in: the signed `blogdemo_user` cookie and the author it names (what
 //! Tornado's demo keeps in its `BaseHandler`).
 
-use serde_json::Value;
 use typhoon::web::cookies::CookieOptions;
 use typhoon::web::{Handler, Result};
 
@@ -69,19 +68,6 @@ impl Session {
     pub fn log_out(h: &mut Handler) -> Result {
         h.clear_cookie(COOKIE, &CookieOptions::default())?;
         Ok(())
-    }
-
-    /// Renders template `name` with `context` (a JSON object) and `current_user`, the
-    /// author (`current_user.name`, `current_user.id`) or nothing.
-    ///
-    /// # Errors
-    ///
-    /// 500 when the template fails.
-    pub fn render(&self, h: &mut Handler, name: &str, mut context: Value) -> Result {
-        if let Value::Object(map) = &mut context {
-            map.insert("current_user".to_owned(), serde_json::to_value(&self.author)?);
-        }
-        h.render(name, context)
     }
 }
 

@@ -67,7 +67,10 @@ mod tests {
         // Tornado: `-x-`, `x-`, `-x` for the last three.
         for title in ["-x-", "日本 x 日本", "x 日本", "日本 x", "x 日本 y"] {
             let slug = slugify(title);
-            assert!(slug.is_ascii() && !slug.starts_with('-') && !slug.ends_with('-'), "{title:?} → {slug:?}");
+            assert!(
+                slug.is_ascii() && !slug.starts_with('-') && !slug.ends_with('-'),
+                "{title:?} → {slug:?}"
+            );
         }
     }
 }
