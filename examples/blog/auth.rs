@@ -113,12 +113,11 @@ impl RequestHandler for LogIn {
             .db
             .call(move |conn| Author::with_password_hash(conn, &email))
             .await?;
-        let author = match found {
-            Some((author, stored)) => password::verify_on_pool(password, stored)
-                .await?
-                .then_some(author),
-            None => None,
-        };
+        let (author, stored) = found.unzip();
+        let author = password::verify_on_pool(password, stored)
+            .await?
+            .then_some(author)
+            .flatten();
         let Some(author) = author else {
             return self.form(h, Some(BAD_LOGIN));
         };

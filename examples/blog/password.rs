@@ -4,6 +4,8 @@
 //! handlers use [`hash_on_pool`] and [`verify_on_pool`], which run it on the shard's
 //! blocking pool, never on the shard.
 
+use std::sync::OnceLock;
+
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
@@ -49,16 +51,31 @@ pub async fn hash_on_pool(password: String) -> Result<String, HttpError> {
     }
 }
 
-/// [`verify`] on the shard's blocking pool.
+/// [`verify`] on the shard's blocking pool. Without a `stored` hash (no such author) it
+/// checks against a decoy hash and answers `false`, taking as long as a real check: how
+/// fast the login page answers does not tell which emails have an account.
 ///
 /// # Errors
 ///
 /// 500 (the cause goes to the log) when verifying panics.
-pub async fn verify_on_pool(password: String, stored: String) -> Result<bool, HttpError> {
+pub async fn verify_on_pool(password: String, stored: Option<String>) -> Result<bool, HttpError> {
     IoLoop::current()
-        .run_in_executor(move || verify(&password, &stored))
+        .run_in_executor(move || match stored {
+            Some(stored) => verify(&password, &stored),
+            None => {
+                verify(&password, decoy());
+                false
+            }
+        })
         .await
         .map_err(|panic| HttpError::new(500).log(format!("password check: {panic}")))
+}
+
+/// A hash no password is checked against for real, made once (on the blocking pool,
+/// by the first [`verify_on_pool`] that needs it).
+fn decoy() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash("decoy").unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -80,6 +97,12 @@ mod tests {
         let (a, b) = (hash("pw").unwrap(), hash("pw").unwrap());
         assert_ne!(a, b);
         assert!(verify("pw", &a) && verify("pw", &b));
+    }
+
+    #[test]
+    fn the_decoy_is_a_real_hash_no_usual_password_matches() {
+        assert!(decoy().starts_with("$argon2id$"));
+        assert!(!verify("", decoy()) && !verify("password", decoy()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Who is logged in: the signed `blogdemo_user` cookie and the author it names (what
 //! Tornado's demo keeps in its `BaseHandler`).
 
-use typhoon::web::cookies::CookieOptions;
+use typhoon::web::cookies::{CookieOptions, SameSite};
 use typhoon::web::{Handler, Result};
 
 use super::authors::Author;
@@ -46,7 +46,8 @@ impl Session {
         Ok(self.author.as_ref().map(|author| author.name.clone()))
     }
 
-    /// Logs `author` in: the signed cookie, for 30 days, out of reach of scripts.
+    /// Logs `author` in: the signed cookie, for 30 days, out of reach of scripts and not
+    /// sent along with other sites' forms (`SameSite=Lax`).
     ///
     /// # Errors
     ///
@@ -54,6 +55,7 @@ impl Session {
     pub fn log_in(h: &mut Handler, author: &Author) -> Result {
         let options = CookieOptions {
             httponly: true,
+            samesite: Some(SameSite::Lax),
             ..CookieOptions::default()
         };
         h.set_signed_cookie(COOKIE, &author.id.to_string(), &options)?;

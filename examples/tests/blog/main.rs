@@ -78,7 +78,9 @@ fn sign_up(client: &mut Client) {
         .find(|c| c.starts_with("blogdemo_user="))
         .unwrap();
     assert!(
-        cookie.starts_with("blogdemo_user=\"2|1:0|") && cookie.contains("HttpOnly"),
+        cookie.starts_with("blogdemo_user=\"2|1:0|")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
 }
@@ -148,6 +150,18 @@ fn sign_up_log_in_write_read_edit_log_out() {
         refused.body.contains("Incorrect email or password."),
         "{}",
         refused.body
+    );
+    assert_eq!(author.cookie("blogdemo_user"), None);
+    let unknown = author.submit(
+        "/auth/login",
+        "/auth/login",
+        &[("email", "bob@example.com"), ("password", PASSWORD)],
+    );
+    assert_eq!(unknown.status, 200);
+    assert!(
+        unknown.body.contains("Incorrect email or password."),
+        "{}",
+        unknown.body
     );
     assert_eq!(author.cookie("blogdemo_user"), None);
     log_in(&mut author, PASSWORD).assert_redirect("/compose");
