@@ -2,8 +2,8 @@
 
 use crate::arguments::{Arguments, FileUpload};
 
-/// Path captures, form arguments, uploaded files, a custom reason phrase and a streamed
-/// body. A
+/// Path captures, form arguments, uploaded files, a custom reason phrase, a streamed
+/// body, a gzip stream and an inflated request body. A
 /// [`Handler`](super::Handler) keeps them behind one pointer that stays empty for a plain
 /// request, so making, moving and dropping a handler costs less: as fields, these five
 /// vectors and a string were 120 bytes, copied twice and dropped once per request.
@@ -18,6 +18,10 @@ pub(super) struct Extras {
     /// The streamed body of a `STREAM_REQUEST_BODY` handler's request, until the
     /// lifecycle reads it into `data_received`.
     pub request_body: Option<typhoon_server::RequestBody>,
+    /// The gzip stream of a streamed response (setting `compress_response`).
+    pub gzip: Option<super::gzip::GzipStream>,
+    /// The request body inflated (setting `decompress_request`).
+    pub inflated_body: Option<bytes::Bytes>,
 }
 
 impl Extras {

@@ -2,6 +2,8 @@
 //! handler. Reading the request is in `input.rs`, building the response in `output.rs`.
 
 mod extras;
+mod gzip;
+mod inflate;
 mod input;
 mod output;
 mod render;
