@@ -89,8 +89,29 @@ impl RequestHandler for Echo {
     }
 }
 
+/// Takes its body as it arrives: counts pieces and checks the bytes.
+#[derive(Default)]
+struct Upload {
+    pieces: usize,
+    data: Vec<u8>,
+}
+impl RequestHandler for Upload {
+    const STREAM_REQUEST_BODY: bool = true;
+    async fn data_received(&mut self, _h: &mut Handler, chunk: typhoon::web::Bytes) -> Result {
+        self.pieces += 1;
+        self.data.extend_from_slice(&chunk);
+        Ok(())
+    }
+    async fn put(&mut self, h: &mut Handler) -> Result {
+        let zeros = self.data.iter().all(|&b| b == b'0');
+        h.write(format!("{} bytes, all zeros: {zeros}", self.data.len()));
+        Ok(())
+    }
+}
+
 fn app(settings: Settings, go: Arc<AtomicBool>) -> Application {
     Application::new(vec![
+        url(r"/upload", Upload::default),
         url(r"/body", || Body),
         url(r"/stream", move || Stream { go: go.clone() }),
         url(r"/echo", || Echo),
@@ -375,4 +396,31 @@ fn a_body_inflating_past_max_body_is_refused() {
         .send();
     assert_eq!(fits.status, 200);
     assert_eq!(fits.text(), format!("a=1 len={}", 60 << 10));
+}
+
+#[test]
+fn a_streamed_gzip_body_reaches_data_received_inflated() {
+    let server = server();
+    let upload = vec![b'0'; 300_000];
+    let response = server
+        .request("PUT", "/upload")
+        .header("Content-Encoding", "gzip")
+        .body(gzip(&upload))
+        .send();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text(), "300000 bytes, all zeros: true");
+    let bad = server
+        .request("PUT", "/upload")
+        .header("Content-Encoding", "gzip")
+        .body(vec![b'0'; 5000])
+        .send();
+    assert_eq!(bad.status, 400);
+    let mut truncated = gzip(&upload);
+    truncated.truncate(truncated.len() - 3);
+    let cut = server
+        .request("PUT", "/upload")
+        .header("Content-Encoding", "gzip")
+        .body(truncated)
+        .send();
+    assert_eq!(cut.status, 400);
 }
