@@ -317,16 +317,30 @@ async fn prepare_and_verb<T: RequestHandler>(handler: &mut T, h: &mut Handler) -
 }
 
 /// The streamed body, piece by piece into `data_received` (nothing for a request
-/// without a body). The server has logged a bad or late body; a client that left ends
-/// the request quietly, as one that leaves during any other await.
+/// without a body), inflated first when `decompress_request` applies. The server has
+/// logged a bad or late body; a client that left ends the request quietly, as one that
+/// leaves during any other await.
 async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
     let Some(mut body) = h.take_request_body() else {
         return Ok(());
     };
+    let mut inflater = h.body_inflater(body.max_size());
     loop {
         match body.chunk().await {
-            Ok(Some(chunk)) => handler.data_received(h, chunk).await?,
-            Ok(None) => return Ok(()),
+            Ok(Some(chunk)) => match inflater.as_mut() {
+                None => handler.data_received(h, chunk).await?,
+                Some(inflater) => {
+                    let pieces = inflater.push(&chunk).map_err(|e| e.to_http())?;
+                    deliver(handler, h, pieces).await?;
+                }
+            },
+            Ok(None) => {
+                if let Some(inflater) = inflater {
+                    let pieces = inflater.finish().map_err(|e| e.to_http())?;
+                    deliver(handler, h, pieces).await?;
+                }
+                return Ok(());
+            }
             Err(err) => {
                 return Err(match err.status() {
                     Some(status) => HttpError::new(status).into(),
@@ -338,6 +352,14 @@ async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Re
             }
         }
     }
+}
+
+/// Inflated pieces of a streamed body, into `data_received`.
+async fn deliver<T: RequestHandler>(handler: &mut T, h: &mut Handler, pieces: Vec<Bytes>) -> Result {
+    for piece in pieces {
+        handler.data_received(h, piece).await?;
+    }
+    Ok(())
 }
 
 /// `prepare_and_verb`, stopped when the client goes away (`STOP_ON_CLOSE`).

@@ -2,8 +2,8 @@
 
 use crate::arguments::{Arguments, FileUpload};
 
-/// Path captures, form arguments, uploaded files, a custom reason phrase and a streamed
-/// body. A
+/// Path captures, form arguments, uploaded files, a custom reason phrase, a streamed
+/// body, a gzip stream and an inflated request body. A
 /// [`Handler`](super::Handler) keeps them behind one pointer that stays empty for a plain
 /// request, so making, moving and dropping a handler costs less: as fields, these five
 /// vectors and a string were 120 bytes, copied twice and dropped once per request.
@@ -24,6 +24,10 @@ pub(super) struct Extras {
     pub current_user: Option<Option<String>>,
     /// The error being answered, as text, when `serve_traceback` is on.
     pub traceback: Option<String>,
+    /// The gzip stream of a streamed response (setting `compress_response`).
+    pub gzip: Option<super::gzip::GzipStream>,
+    /// The request body inflated (setting `decompress_request`).
+    pub inflated_body: Option<bytes::Bytes>,
 }
 
 impl Extras {

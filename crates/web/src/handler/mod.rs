@@ -3,6 +3,8 @@
 
 mod error_text;
 mod extras;
+mod gzip;
+mod inflate;
 mod input;
 mod output;
 mod render;
