@@ -42,6 +42,7 @@ pub fn app(config: &Config) -> rusqlite::Result<impl MakeService> {
         static_path: Some(files.join("static")),
         xsrf_cookies: true,
         login_url: Some("/auth/login".to_owned()),
+        compress_response: true,
         ..Settings::default()
     }
     .cookie_secret(&config.cookie_secret);

@@ -20,7 +20,7 @@
 //!   text, not run.
 //! - Pages are minijinja templates (`blog/templates`, `base.html` and blocks), the style
 //!   sheet is a static file (`blog/static`); every form carries the XSRF token and a
-//!   POST without it gets 403.
+//!   POST without it gets 403. Pages are gzipped for clients that ask (`compress_response`).
 //! - `--cookie-secret` signs the cookies; without it each start picks a random one (so
 //!   a restart logs everyone out), made once before the shards start so they all share it.
 

@@ -365,6 +365,23 @@ fn the_style_sheet_is_a_versioned_static_file() {
     assert!(css.body.contains("#header"), "{}", css.body);
 }
 
+/// Pages and the style sheet are gzipped for a client that asks (`compress_response`).
+#[test]
+fn pages_are_gzipped_for_clients_that_ask() {
+    let dir = TempDir::new("gzip");
+    let (_server, port) = start(&dir.db());
+    for path in ["/auth/create", "/static/blog.css"] {
+        let response = ureq::get(&format!("http://127.0.0.1:{port}{path}"))
+            .set("Accept-Encoding", "gzip")
+            .call()
+            .unwrap();
+        assert_eq!(response.header("content-encoding"), Some("gzip"), "{path}");
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body).unwrap();
+        assert_eq!(body[..2], [0x1f, 0x8b], "{path}");
+    }
+}
+
 #[test]
 fn next_never_leaves_the_site() {
     let dir = TempDir::new("next");
