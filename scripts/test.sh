@@ -45,6 +45,9 @@ fi
 step "the WebSocket chat in headless Chromium: two pages on two shards (scripts/browser-chat.sh)"
 scripts/browser-chat.sh
 
+step "the blog in headless Chromium: sign up, log in, post, read, XSRF refusal, log out (scripts/browser-blog.sh)"
+scripts/browser-blog.sh
+
 step "nginx in front of the deploy example's shards: xheaders and load (scripts/nginx-proxy.sh)"
 scripts/nginx-proxy.sh
 

@@ -141,6 +141,12 @@ impl Responder {
         self.conn.take_body()
     }
 
+    /// The largest request body the server accepts (its `limits.max_body`): the cap for
+    /// what a compressed body may inflate to.
+    pub fn max_body_size(&self) -> u64 {
+        self.state.config.limits.max_body
+    }
+
     /// Whether a head has been sent (by `start` or `send`).
     pub fn started(&self) -> bool {
         self.stage != Stage::Fresh

@@ -235,6 +235,8 @@ pub(crate) struct AppState {
     pub etags: EtagMemo,
     /// Some route's handler streams request bodies.
     streams_body: bool,
+    /// This shard's compiled templates, made on the first render.
+    pub templates: crate::template::Templates,
     /// Versions of static files, for `static_url` and `StaticFileHandler`'s ETag.
     pub static_versions: crate::static_files::StaticVersions,
 }
@@ -262,6 +264,7 @@ impl MakeService for Application {
                 spares: Spares::default(),
                 etags: EtagMemo::default(),
                 streams_body: self.any_streams_body(),
+                templates: crate::template::Templates::default(),
                 static_versions: Default::default(),
             }),
         }

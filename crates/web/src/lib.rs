@@ -31,13 +31,16 @@
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
+//! - `template`: each shard's templates for [`Handler::render`], [`TemplateError`].
 //! - `static_files`: [`StaticFileHandler`] and `static_url`'s versions; `redirect`:
 //!   [`RedirectHandler`]; `error_handler`: [`ErrorHandler`]; `traceback`: the
 //!   `serve_traceback` error page.
 //! - [`websocket`]: [`websocket::WebSocketHandler`], the handshake and the session.
+//! - [`xsrf`]: Tornado's XSRF token formats; `auth`: the `authenticated` guard.
 
 mod app;
 pub mod arguments;
+mod auth;
 pub mod cookies;
 mod error;
 mod error_handler;
@@ -50,10 +53,12 @@ mod redirect;
 mod route;
 mod settings;
 mod spares;
+mod template;
 mod static_files;
 mod traceback;
 pub mod websocket;
 mod xheaders;
+pub mod xsrf;
 
 pub use app::{AppService, Application};
 /// The bytes of a streamed body piece (`RequestHandler::data_received`).
@@ -67,4 +72,5 @@ pub use lifecycle::RequestHandler;
 pub use redirect::RedirectHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
+pub use template::TemplateError;
 pub use static_files::StaticFileHandler;

@@ -1,5 +1,5 @@
 //! `RequestHandler`, the hooks a handler implements, and the lifecycle that calls them in
-//! Tornado's order: `set_default_headers`, body parsing, `prepare`, (for
+//! Tornado's order: `set_default_headers`, body parsing, the XSRF check, `prepare`, (for
 //! `STREAM_REQUEST_BODY` handlers, the body into `data_received`), the verb, `finish`,
 //! `on_finish` (Tornado's `RequestHandler._execute`).
 
@@ -86,6 +86,71 @@ pub trait RequestHandler: 'static {
         Self: Sized,
     {
         send_error(self, h, status, None);
+    }
+    /// Checks the XSRF token of a POST, PUT, PATCH or DELETE before `prepare`, when
+    /// [`Settings::xsrf_cookies`](crate::Settings::xsrf_cookies) is on (Tornado's
+    /// `check_xsrf_cookie`). The default is [`Handler::check_xsrf_cookie`]; override it to
+    /// exempt some requests or check another way.
+    fn check_xsrf_cookie(&mut self, h: &mut Handler) -> Result {
+        Ok(h.check_xsrf_cookie()?)
+    }
+    /// Determines the user of the request (Tornado's `get_current_user`), from a signed
+    /// cookie say; it may await (a database lookup). Called at most once per request, by
+    /// the first [`current_user`](Self::current_user) or
+    /// [`authenticated`](Self::authenticated); never by the lifecycle itself, so a handler
+    /// that does not ask costs nothing. The default: nobody.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use typhoon_web::{Handler, RequestHandler, Result};
+    ///
+    /// struct Compose;
+    /// impl RequestHandler for Compose {
+    ///     async fn get_current_user(&mut self, h: &mut Handler) -> Result<Option<String>> {
+    ///         Ok(h.get_signed_cookie("user")?)
+    ///     }
+    ///     async fn get(&mut self, h: &mut Handler) -> Result {
+    ///         let user = self.authenticated(h).await?; // or off to login_url
+    ///         h.write(format!("Write something, {user}"));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    async fn get_current_user(&mut self, _h: &mut Handler) -> Result<Option<String>> {
+        Ok(None)
+    }
+    /// The user of the request (Tornado's `current_user`): on the first call
+    /// [`get_current_user`](Self::get_current_user)'s answer, kept in `h` for the rest of
+    /// the request, where [`Handler::current_user`] reads it without awaiting. (Not meant
+    /// to be overridden: override `get_current_user`, or call
+    /// [`Handler::set_current_user`] in `prepare`.)
+    ///
+    /// # Errors
+    ///
+    /// Whatever `get_current_user` returned.
+    async fn current_user(&mut self, h: &mut Handler) -> Result<Option<String>> {
+        crate::auth::current_user(self, h).await
+    }
+    /// Requires a logged-in user (Tornado's `@authenticated`); call it at the top of a
+    /// verb or in `prepare`: `let user = self.authenticated(h).await?;`.
+    ///
+    /// # Errors
+    ///
+    /// With nobody logged in (no [`current_user`](Self::current_user), or an empty
+    /// one): for GET and HEAD, a redirect to [`get_login_url`](Self::get_login_url)
+    /// with `?next=` and the request's URI (the full URL when the login URL is
+    /// absolute; nothing added when it has a query already), returned as
+    /// [`Error::Finish`] so that `?` stops the verb and the redirect goes out; for other
+    /// methods a 403. Without a `login_url`, a GET gets a 500 as in Tornado.
+    async fn authenticated(&mut self, h: &mut Handler) -> Result<String> {
+        crate::auth::authenticated(self, h).await
+    }
+    /// The login page [`authenticated`](Self::authenticated) sends visitors to
+    /// (Tornado's `get_login_url`); the default is [`Handler::get_login_url`], the
+    /// `login_url` setting. Override it to choose per request.
+    fn get_login_url(&mut self, h: &Handler) -> Result<String> {
+        Ok(h.get_login_url()?)
     }
     /// Called after the response was sent (Tornado's `on_finish`): cleanup, metrics.
     fn on_finish(&mut self, _h: &Handler) {}
@@ -216,6 +281,9 @@ fn execute<T: RequestHandler>(mut handler: T, parts: HandlerParts) -> impl Futur
             }
             handler.set_default_headers(h);
             let mut result = h.prepare_request();
+            if result.is_ok() && h.xsrf_check_applies() {
+                result = handler.check_xsrf_cookie(h);
+            }
             if result.is_ok() {
                 result = if T::STOP_ON_CLOSE {
                     until_closed(handler, h).await
@@ -271,16 +339,30 @@ async fn prepare_and_verb<T: RequestHandler>(handler: &mut T, h: &mut Handler) -
 }
 
 /// The streamed body, piece by piece into `data_received` (nothing for a request
-/// without a body). The server has logged a bad or late body; a client that left ends
-/// the request quietly, as one that leaves during any other await.
+/// without a body), inflated first when `decompress_request` applies. The server has
+/// logged a bad or late body; a client that left ends the request quietly, as one that
+/// leaves during any other await.
 async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Result {
     let Some(mut body) = h.take_request_body() else {
         return Ok(());
     };
+    let mut inflater = h.body_inflater(body.max_size());
     loop {
         match body.chunk().await {
-            Ok(Some(chunk)) => handler.data_received(h, chunk).await?,
-            Ok(None) => return Ok(()),
+            Ok(Some(chunk)) => match inflater.as_mut() {
+                None => handler.data_received(h, chunk).await?,
+                Some(inflater) => {
+                    let pieces = inflater.push(&chunk).map_err(|e| e.to_http())?;
+                    deliver(handler, h, pieces).await?;
+                }
+            },
+            Ok(None) => {
+                if let Some(inflater) = inflater {
+                    let pieces = inflater.finish().map_err(|e| e.to_http())?;
+                    deliver(handler, h, pieces).await?;
+                }
+                return Ok(());
+            }
             Err(err) => {
                 return Err(match err.status() {
                     Some(status) => HttpError::new(status).into(),
@@ -292,6 +374,14 @@ async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Re
             }
         }
     }
+}
+
+/// Inflated pieces of a streamed body, into `data_received`.
+async fn deliver<T: RequestHandler>(handler: &mut T, h: &mut Handler, pieces: Vec<Bytes>) -> Result {
+    for piece in pieces {
+        handler.data_received(h, piece).await?;
+    }
+    Ok(())
 }
 
 /// `prepare_and_verb`, stopped when the client goes away (`STOP_ON_CLOSE`).

@@ -12,7 +12,7 @@
 
 mod header;
 mod multipart;
-mod text;
+pub(crate) mod text;
 mod urlencoded;
 
 #[cfg(test)]

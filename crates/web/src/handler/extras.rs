@@ -2,8 +2,8 @@
 
 use crate::arguments::{Arguments, FileUpload};
 
-/// Path captures, form arguments, uploaded files, a custom reason phrase and a streamed
-/// body. A
+/// Path captures, form arguments, uploaded files, a custom reason phrase, a streamed
+/// body, a gzip stream and an inflated request body. A
 /// [`Handler`](super::Handler) keeps them behind one pointer that stays empty for a plain
 /// request, so making, moving and dropping a handler costs less: as fields, these five
 /// vectors and a string were 120 bytes, copied twice and dropped once per request.
@@ -21,8 +21,16 @@ pub(super) struct Extras {
     /// An upgraded connection's session (a WebSocket's), from the verb that upgraded it
     /// to the end of the lifecycle, which runs it on its own.
     pub session: Option<Session>,
+    /// This request's XSRF token, once read or made.
+    pub xsrf: Option<super::xsrf::XsrfState>,
+    /// The current user once determined: `None` until then, `Some(None)` for nobody.
+    pub current_user: Option<Option<String>>,
     /// The error being answered, as text, when `serve_traceback` is on.
     pub traceback: Option<String>,
+    /// The gzip stream of a streamed response (setting `compress_response`).
+    pub gzip: Option<super::gzip::GzipStream>,
+    /// The request body inflated (setting `decompress_request`).
+    pub inflated_body: Option<bytes::Bytes>,
 }
 
 /// A session left by an upgrade, of a type the upgrading handler knows.

@@ -28,11 +28,14 @@ impl Handler {
                     .map_err(|e| HttpError::new(400).log(format!("Invalid unicode in url: {e}")))?;
             }
         }
+        if self.app.settings.decompress_request {
+            self.inflate_body()?;
+        }
         if let Some(content_type) = self.request.header("content-type") {
             let content_type = String::from_utf8_lossy(content_type);
             let (args, files) = parse_body(
                 &content_type,
-                self.request.body(),
+                self.body(),
                 &self.app.settings.body_limits,
             )
             .map_err(|e| HttpError::new(400).log(format!("Invalid body: {e}")))?;
@@ -208,9 +211,13 @@ impl Handler {
         self.extras().map_or(&[], |e| &e.files)
     }
 
-    /// The raw request body.
+    /// The raw request body (inflated, when `decompress_request` is on and it came
+    /// with `Content-Encoding: gzip`).
     pub fn body(&self) -> &Bytes {
-        self.request.body()
+        match self.extras().and_then(|e| e.inflated_body.as_ref()) {
+            Some(inflated) => inflated,
+            None => self.request.body(),
+        }
     }
 
     /// The body parsed as JSON into `T`.
@@ -232,7 +239,7 @@ impl Handler {
     /// }
     /// ```
     pub fn json_body<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
-        serde_json::from_slice(self.request.body())
+        serde_json::from_slice(self.body())
             .map_err(|e| HttpError::new(400).log(format!("Invalid JSON body: {e}")))
     }
 

@@ -3,8 +3,13 @@
 
 mod error_text;
 mod extras;
+mod gzip;
+mod inflate;
 mod input;
 mod output;
+mod render;
+mod user;
+mod xsrf;
 mod static_url;
 
 use std::cell::OnceCell;

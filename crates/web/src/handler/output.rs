@@ -1,5 +1,6 @@
 //! Building the response: body, status, headers, cookies, redirects, errors, streaming
-//! with `flush`, and `finish` (Content-Length, or chunks after a flush; automatic ETag).
+//! with `flush`, and `finish` (Content-Length, or chunks after a flush; automatic ETag;
+//! gzip when `compress_response` is on, in `gzip.rs`).
 
 use std::time::{Duration, SystemTime};
 
@@ -327,6 +328,9 @@ impl Handler {
     /// }
     /// ```
     pub async fn flush(&mut self) -> std::io::Result<()> {
+        if self.app.settings.compress_response && self.out.is_some() {
+            self.gzip_body(false);
+        }
         let Some(out) = self.out.as_mut() else {
             return Err(std::io::Error::other("flush() after finish()"));
         };
@@ -373,6 +377,9 @@ impl Handler {
         };
         self.finished = true;
         if self.head_sent {
+            if self.app.settings.compress_response {
+                self.gzip_body(true);
+            }
             if !self.body.is_empty() && out.write(&self.body.split()).await.is_err() {
                 self.peer_closed = true;
             }
@@ -382,6 +389,9 @@ impl Handler {
         let etag = self.apply_etag();
         if self.status == 304 || self.status == 204 || (100..200).contains(&self.status) {
             self.body.clear();
+        }
+        if self.app.settings.compress_response {
+            self.gzip_body(true);
         }
         // A client can only have left meaningfully during a slow handler; checking every
         // fast request would cost a syscall each. (The shard's clock moves once per loop
