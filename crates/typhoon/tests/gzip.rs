@@ -39,7 +39,10 @@ struct Body;
 impl RequestHandler for Body {
     async fn get(&mut self, h: &mut Handler) -> Result {
         let n: usize = h.get_argument_or("n", "2400").parse()?;
-        h.set_header("Content-Type", h.get_argument_or("type", "text/html; charset=UTF-8"))?;
+        h.set_header(
+            "Content-Type",
+            h.get_argument_or("type", "text/html; charset=UTF-8"),
+        )?;
         if let Ok(encoding) = h.get_argument("encoding") {
             h.set_header("Content-Encoding", encoding)?;
         }
@@ -303,7 +306,11 @@ fn each_flush_sends_gzip_the_client_can_inflate_at_once() {
     let mut buf = [0u8; 4096];
     while !inflated.ends_with(b"part one;") {
         let n = stream.read(&mut buf).expect("the first piece arrives");
-        assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&received));
+        assert!(
+            n > 0,
+            "closed early: {:?}",
+            String::from_utf8_lossy(&received)
+        );
         received.extend_from_slice(&buf[..n]);
         let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") else {
             continue;

@@ -15,7 +15,8 @@ struct TemplateDir(PathBuf);
 
 impl TemplateDir {
     fn new(test: &str, files: &[(&str, &str)]) -> Self {
-        let dir = std::env::temp_dir().join(format!("typhoon-templates-{}-{test}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("typhoon-templates-{}-{test}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("make the template directory");
         let dir = TemplateDir(dir);
@@ -98,7 +99,10 @@ fn render_escapes_the_context_unless_marked_safe() {
     let server = server(&dir, Settings::default());
     let response = server.fetch("/page?t=page.txt");
     assert_eq!(response.status, 200);
-    assert_eq!(response.header("Content-Type"), Some("text/html; charset=UTF-8"));
+    assert_eq!(
+        response.header("Content-Type"),
+        Some("text/html; charset=UTF-8")
+    );
     // Tornado's xhtml_escape, in every template whatever its extension.
     assert_eq!(
         response.text(),
@@ -171,7 +175,10 @@ fn a_syntax_error_is_a_500_naming_the_template_and_line() {
     support::capture_logs();
     let dir = TemplateDir::new(
         "syntax",
-        &[("broken-syntax.html", "line one\nline two\n{% if %}oops{% endif %}\n")],
+        &[(
+            "broken-syntax.html",
+            "line one\nline two\n{% if %}oops{% endif %}\n",
+        )],
     );
     let server = server(&dir, Settings::default());
     let response = server.fetch("/page?t=broken-syntax.html");
@@ -182,7 +189,8 @@ fn a_syntax_error_is_a_500_naming_the_template_and_line() {
         "<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>"
     );
     let line = support::wait_for_line("about broken-syntax.html", |l| {
-        l.message.contains("Uncaught exception GET /page?t=broken-syntax.html")
+        l.message
+            .contains("Uncaught exception GET /page?t=broken-syntax.html")
     });
     assert_eq!(line.level, log::Level::Error);
     assert!(line.message.contains("broken-syntax.html:3"), "{line:?}");
@@ -202,7 +210,8 @@ fn an_unknown_function_in_an_included_template_names_that_template() {
     let server = server(&dir, Settings::default());
     assert_eq!(server.fetch("/page?t=outer-fn.html").status, 500);
     let line = support::wait_for_line("about inner-fn.html", |l| {
-        l.message.contains("Uncaught exception GET /page?t=outer-fn.html")
+        l.message
+            .contains("Uncaught exception GET /page?t=outer-fn.html")
     });
     assert!(line.message.contains("inner-fn.html:2"), "{line:?}");
     assert!(line.message.contains("no_such_function"), "{line:?}");
@@ -214,7 +223,10 @@ fn printing_an_undefined_name_is_an_error_but_testing_it_is_not() {
         "undefined",
         &[
             ("print-missing.html", "{{ missing }}"),
-            ("test-missing.html", "{% if missing %}yes{% else %}no{% endif %}"),
+            (
+                "test-missing.html",
+                "{% if missing %}yes{% else %}no{% endif %}",
+            ),
         ],
     );
     let server = server(&dir, Settings::default());

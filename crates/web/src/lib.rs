@@ -1,7 +1,8 @@
 //! Typhoon's `tornado.web`: an [`Application`] of routes, [`RequestHandler`]s with
 //! Tornado's lifecycle, and a [`Handler`] to read the request and build the response —
 //! arguments, files, JSON, cookies (plain and signed, byte-compatible with Tornado),
-//! redirects, error pages, ETags, streaming with `flush`, and Tornado's access log.
+//! redirects, error pages, ETags, streaming with `flush`, templates (`render`), gzip both
+//! ways, and Tornado's access log.
 //!
 //! ```no_run
 //! use typhoon_web::{url, Application, Handler, RequestHandler, Result};
@@ -31,7 +32,8 @@
 //! - `xheaders`: the client behind a proxy; `settings`: [`Settings`]; `json`: [`json_encode`].
 //! - `error`: [`HttpError`], [`Finish`], [`Error`] and Tornado's error page.
 //! - `etag`: the automatic ETag and `If-None-Match`; `escape`: [`xhtml_escape`].
-//! - `template`: each shard's templates for [`Handler::render`], [`TemplateError`].
+//! - `template`: each shard's templates for [`Handler::render`] (minijinja), [`TemplateError`].
+//! - `handler/gzip.rs`, `handler/inflate.rs`: `compress_response` and `decompress_request`.
 //! - `static_files`: [`StaticFileHandler`] and `static_url`'s versions; `redirect`:
 //!   [`RedirectHandler`]; `error_handler`: [`ErrorHandler`]; `traceback`: the
 //!   `serve_traceback` error page.
@@ -70,6 +72,9 @@ pub use handler::Handler;
 pub use json::json_encode;
 pub use lifecycle::RequestHandler;
 pub use redirect::RedirectHandler;
+/// Builds a template context: `context! { title => "Hi", items }` (minijinja's macro),
+/// for [`Handler::render`].
+pub use minijinja::context;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
 pub use template::TemplateError;

@@ -377,7 +377,11 @@ async fn receive_body<T: RequestHandler>(handler: &mut T, h: &mut Handler) -> Re
 }
 
 /// Inflated pieces of a streamed body, into `data_received`.
-async fn deliver<T: RequestHandler>(handler: &mut T, h: &mut Handler, pieces: Vec<Bytes>) -> Result {
+async fn deliver<T: RequestHandler>(
+    handler: &mut T,
+    h: &mut Handler,
+    pieces: Vec<Bytes>,
+) -> Result {
     for piece in pieces {
         handler.data_received(h, piece).await?;
     }

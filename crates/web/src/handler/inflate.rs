@@ -179,10 +179,16 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_gzip_or_is_cut_short() {
-        assert!(matches!(inflate_gzip(b"a=1", 100), Err(InflateError::Invalid(_))));
+        assert!(matches!(
+            inflate_gzip(b"a=1", 100),
+            Err(InflateError::Invalid(_))
+        ));
         let whole = gzip(b"a=1&b=2");
         let cut = &whole[..whole.len() - 4];
-        assert!(matches!(inflate_gzip(cut, 100), Err(InflateError::Invalid(_))));
+        assert!(matches!(
+            inflate_gzip(cut, 100),
+            Err(InflateError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -229,6 +235,9 @@ mod tests {
             inflate_gzip(&bomb, 1000),
             Err(InflateError::TooLarge { cap: 1000 })
         ));
-        assert_eq!(inflate_gzip(&bomb, 1 << 20).map(|b| b.len()).ok(), Some(1 << 20));
+        assert_eq!(
+            inflate_gzip(&bomb, 1 << 20).map(|b| b.len()).ok(),
+            Some(1 << 20)
+        );
     }
 }

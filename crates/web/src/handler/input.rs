@@ -33,12 +33,9 @@ impl Handler {
         }
         if let Some(content_type) = self.request.header("content-type") {
             let content_type = String::from_utf8_lossy(content_type);
-            let (args, files) = parse_body(
-                &content_type,
-                self.body(),
-                &self.app.settings.body_limits,
-            )
-            .map_err(|e| HttpError::new(400).log(format!("Invalid body: {e}")))?;
+            let (args, files) =
+                parse_body(&content_type, self.body(), &self.app.settings.body_limits)
+                    .map_err(|e| HttpError::new(400).log(format!("Invalid body: {e}")))?;
             if !args.is_empty() || !files.is_empty() {
                 let extras = self.extras_mut();
                 extras.body_args = args;

@@ -33,7 +33,9 @@ impl Handler {
     /// impl RequestHandler for Home {
     ///     async fn get(&mut self, h: &mut Handler) -> Result {
     ///         // templates/home.html: <h1>{{ title }}</h1>{% for i in items %}<p>{{ i }}</p>{% endfor %}
-    ///         h.render("home.html", Page { title: "Hi", items: vec!["<b>escaped</b>"] })
+    ///         h.render("home.html", Page { title: "Hi", items: vec!["<b>escaped</b>"] })?;
+    ///         // or: h.render("home.html", typhoon_web::context! { title => "Hi" })
+    ///         Ok(())
     ///     }
     /// }
     /// ```
@@ -50,7 +52,7 @@ impl Handler {
     }
 
     /// Renders template `name` with `context` (any `Serialize` value, such as
-    /// `minijinja::context!{..}`, `serde_json::json!({..})` or a struct) and returns the
+    /// [`context!`](crate::context)`{..}`, `serde_json::json!({..})` or a struct) and returns the
     /// text (Tornado's `render_string`). Besides the context's names (which win over
     /// these), a template sees Tornado's namespace: `request` (`method`, `uri`, `path`,
     /// `query`, `version`, `host`, `host_name`, `remote_ip`, `protocol`, `full_url`),
@@ -74,7 +76,7 @@ impl Handler {
     /// ```
     /// # use typhoon_web::{Handler, Result};
     /// fn example(h: &mut Handler) -> Result {
-    ///     let row = h.render_string("row.html", minijinja::context! { name => "Ada" })?;
+    ///     let row = h.render_string("row.html", typhoon_web::context! { name => "Ada" })?;
     ///     h.write(row);
     ///     Ok(())
     /// }

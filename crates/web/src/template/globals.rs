@@ -20,7 +20,11 @@ const QUOTE: &AsciiSet = &QUOTE_PLUS.remove(b'/');
 /// Writes a `{{ … }}` value: escaped with Tornado's `xhtml_escape` (`&<>"'`, where
 /// minijinja's own escaping also rewrites `/`) unless autoescape is off or the value is
 /// marked safe.
-pub(super) fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
+pub(super) fn format_value(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
     if state.auto_escape() == AutoEscape::Html && !value.is_safe() {
         let text = crate::escape::xhtml_escape(&value.to_string());
         return out.write_str(&text).map_err(Error::from);
@@ -58,15 +62,21 @@ fn url_escape(value: &Value, plus: Option<bool>) -> String {
 
 /// Tornado's `json_encode(value)`: Python's separators, `</` written `<\/`.
 fn json_encode(value: &Value) -> Result<String, Error> {
-    crate::json::json_encode(value).map_err(|e| {
-        Error::new(ErrorKind::InvalidOperation, "json_encode failed").with_source(e)
-    })
+    crate::json::json_encode(value)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, "json_encode failed").with_source(e))
 }
 
 /// Tornado's `reverse_url(name, *args)`: the path of the route named `name`.
 fn reverse_url(name: &str, args: Rest<Value>) -> Result<String, Error> {
     let args: Vec<String> = args.iter().map(Value::to_string).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    with_handler(|h| h.reverse_url(name, &args))?
-        .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("reverse_url: no route {name:?} taking {} arguments", args.len())))
+    with_handler(|h| h.reverse_url(name, &args))?.map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "reverse_url: no route {name:?} taking {} arguments",
+                args.len()
+            ),
+        )
+    })
 }

@@ -35,7 +35,10 @@ impl Templates {
     /// # Errors
     ///
     /// No `template_path` setting.
-    pub fn environment(&self, settings: &Settings) -> Result<Rc<Environment<'static>>, TemplateError> {
+    pub fn environment(
+        &self,
+        settings: &Settings,
+    ) -> Result<Rc<Environment<'static>>, TemplateError> {
         if !settings.compiled_template_cache {
             return Ok(Rc::new(environment(settings)?));
         }
