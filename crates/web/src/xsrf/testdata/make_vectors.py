@@ -6,7 +6,9 @@ Run from this directory with Tornado installed (the Rust tests only read the JSO
     python3 make_vectors.py                      # writes tornado_vectors.json
     python3 make_vectors.py --check typhoon_made.json
         # checks tokens a Typhoon server handed out with Tornado's own
-        # check_xsrf_cookie, and records the verdict in that file
+        # check_xsrf_cookie, and records the verdict in that file; the tokens come from
+        # TYPHOON_XSRF_PAIRS=$PWD/typhoon_made.json \
+        #     cargo nextest run -p typhoon --test web_xsrf typhoon_tokens_for_tornado
 
 Every expected value below comes from calling Tornado itself:
 
