@@ -55,8 +55,8 @@ mod redirect;
 mod route;
 mod settings;
 mod spares;
-mod template;
 mod static_files;
+mod template;
 mod traceback;
 pub mod websocket;
 mod xheaders;
@@ -71,11 +71,11 @@ pub use escape::xhtml_escape;
 pub use handler::Handler;
 pub use json::json_encode;
 pub use lifecycle::RequestHandler;
-pub use redirect::RedirectHandler;
 /// Builds a template context: `context! { title => "Hi", items }` (minijinja's macro),
 /// for [`Handler::render`].
 pub use minijinja::context;
+pub use redirect::RedirectHandler;
 pub use route::{url, Captures, Route};
 pub use settings::Settings;
-pub use template::TemplateError;
 pub use static_files::StaticFileHandler;
+pub use template::TemplateError;

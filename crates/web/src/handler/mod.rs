@@ -8,9 +8,9 @@ mod inflate;
 mod input;
 mod output;
 mod render;
+mod static_url;
 mod user;
 mod xsrf;
-mod static_url;
 
 use std::cell::OnceCell;
 use std::net::IpAddr;
