@@ -92,8 +92,8 @@ pub struct Settings {
     pub static_hash_cache: bool,
     /// Error pages show the error and its causes as text (Tornado's `serve_traceback`).
     pub serve_traceback: bool,
-    /// Development mode (Tornado's `debug`): implies `serve_traceback` and no
-    /// `static_hash_cache`.
+    /// Development mode (Tornado's `debug`): implies `serve_traceback`, no
+    /// `static_hash_cache` and no `compiled_template_cache`.
     pub debug: bool,
 }
 

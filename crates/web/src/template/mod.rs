@@ -39,7 +39,8 @@ impl Templates {
         &self,
         settings: &Settings,
     ) -> Result<Rc<Environment<'static>>, TemplateError> {
-        if !settings.compiled_template_cache {
+        // Tornado's `debug` turns the template cache off too.
+        if !settings.compiled_template_cache || settings.debug {
             return Ok(Rc::new(environment(settings)?));
         }
         if let Some(env) = &*self.cached.borrow() {
