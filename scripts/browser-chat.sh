@@ -12,32 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/browser-venv
-
-have_browser() { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }
-
-if ! have_browser; then
-    if command -v apt-get >/dev/null; then
-        sudo=()
-        [ "$(id -u)" = 0 ] || sudo=(sudo)
-        install() { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
-        echo "installing chromium and chromium-driver (apt-get)"
-        install >/dev/null 2>&1 || { "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 && install >/dev/null 2>&1; } || true
-    fi
-fi
-if ! have_browser; then
-    echo "SKIPPED: chromium and chromedriver are not installed and apt-get could not install them."
-    exit 0
-fi
-
-if ! "$venv/bin/python" -c 'import selenium' >/dev/null 2>&1; then
-    echo "installing selenium into $venv"
-    if ! err=$( { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } 2>&1 &&
-                "$venv/bin/pip" install --quiet selenium 2>&1 ); then
-        echo "SKIPPED: could not install selenium into $venv: $(printf '%s' "$err" | tail -1)"
-        exit 0
-    fi
-fi
+# Chromium, chromedriver and Selenium, or SKIPPED.
+source scripts/browser-setup.sh
 
 cargo build --release --example chat
 port=$(python3 -c "import socket; s = socket.socket(); s.bind(('', 0)); print(s.getsockname()[1])")
