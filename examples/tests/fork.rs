@@ -12,19 +12,11 @@ use std::time::{Duration, Instant};
 
 use support::{port_of, Program};
 
-/// The next stderr line containing `needle` (20 s at most).
+/// The first stderr line containing `needle` not taken yet (20 s at most).
 fn line_with(program: &Program, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = program
-            .lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no log line with {needle:?} within 20 s"));
-        if line.contains(needle) {
-            return line;
-        }
-    }
+    program
+        .take_line(needle, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("no log line with {needle:?} within 20 s"))
 }
 
 /// The pid in `started child 1 (pid 1234)`.

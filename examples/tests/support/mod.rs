@@ -1,6 +1,8 @@
 //! Running the example programs as a user does: real processes, ports read from their logs.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -29,6 +31,9 @@ pub fn example(name: &str) -> PathBuf {
 pub struct Program {
     pub child: Child,
     pub lines: Receiver<String>,
+    /// Lines read while looking for another one, kept in order for the next look: the
+    /// processes of a program (the fork model's parent and children) log in no set order.
+    skipped: RefCell<VecDeque<String>>,
 }
 
 impl Program {
@@ -56,22 +61,39 @@ impl Program {
                 }
             }
         });
-        Program { child, lines }
+        Program {
+            child,
+            lines,
+            skipped: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    /// The first line containing `needle` not taken yet, waiting up to `limit` for it.
+    /// Lines read on the way are kept for later calls.
+    pub fn take_line(&self, needle: &str, limit: Duration) -> Option<String> {
+        let mut skipped = self.skipped.borrow_mut();
+        if let Some(at) = skipped.iter().position(|l| l.contains(needle)) {
+            return skipped.remove(at);
+        }
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).ok()?;
+            if line.contains(needle) {
+                return Some(line);
+            }
+            skipped.push_back(line);
+        }
     }
 
     /// Waits for `shards` "listening on" lines; returns them.
     pub fn wait_listening(&self, shards: usize) -> Vec<String> {
-        let mut found = Vec::new();
-        while found.len() < shards {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .expect("the program logs its shards");
-            if line.contains("listening on") {
-                found.push(line);
-            }
-        }
-        found
+        (0..shards)
+            .map(|_| {
+                self.take_line("listening on", Duration::from_secs(20))
+                    .expect("the program logs its shards")
+            })
+            .collect()
     }
 
     pub fn pid(&self) -> i32 {
