@@ -11,8 +11,9 @@
 # Slowloris connections send one header byte every --interval seconds (10) and never end
 # the head; slow POSTs send a whole head with Content-Length, then one body byte every
 # --interval seconds. A connection the server cuts is replaced at once, so the attack
-# lasts through every wrk run (scripts/slow_clients.py). The attackers share CPU 1 with
-# wrk (--attack-cpu N moves them, where a machine has a third core); --attack-nice N
+# lasts through every wrk run (benches/peers/src/bin/slow_clients.rs, one mio thread; it
+# was Python asyncio, whose CPU on the load core showed in wrk's p99). The attackers share
+# CPU 1 with wrk (--attack-cpu N moves them, where a machine has a third core); --attack-nice N
 # lowers their priority (a diagnostic: starved, they see the server's closes late and
 # their timings stop being trustworthy). Installs wrk with apt-get when missing, or
 # prints "SKIPPED: <reason>" and exits 0. Exits 1 if a bound is not met.
@@ -65,6 +66,8 @@ fi
 
 bin=${DEPLOY_BIN:-target/release/examples/deploy} # DEPLOY_BIN measures another build
 [ -n "${DEPLOY_BIN:-}" ] || cargo build --release --example deploy
+attacker=benches/peers/target/release/slow_clients
+cargo build --release --manifest-path benches/peers/Cargo.toml --bin slow_clients
 
 tmp=$(mktemp -d)
 server=""
@@ -127,7 +130,7 @@ taskset -c 1 wrk -t1 -c16 -d2s "http://127.0.0.1:$port/" >/dev/null # warm-up, n
 echo "baseline"
 measure baseline
 
-attack_cmd=(nice -n "$attack_nice" taskset -c "$attack_cpu" python3 scripts/slow_clients.py --port "$port"
+attack_cmd=(nice -n "$attack_nice" taskset -c "$attack_cpu" "$attacker" --port "$port"
     --slowloris "$slowloris" --slow-posts "$slow_posts" --interval "$interval"
     --header-timeout "$header_timeout" --body-timeout "$body_timeout")
 echo "attack: ${attack_cmd[*]}"
