@@ -268,9 +268,8 @@ impl Attack {
             Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
             _ => {}
         }
-        let ready: Vec<_> = events.iter().map(|e| (e.token().0, e.clone())).collect();
-        for (token, event) in ready {
-            self.event(token, &event);
+        for event in events.iter() {
+            self.event(event.token().0, event);
         }
         Ok(())
     }
