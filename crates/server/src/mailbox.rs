@@ -95,6 +95,11 @@ impl Mailbox {
         false
     }
 
+    /// Whether wakes are waiting to be delivered.
+    pub fn has_wakes(&self) -> bool {
+        !self.wakes.is_empty()
+    }
+
     /// The shard is awake again: posts need not ring.
     pub fn wake_up(&self) {
         self.asleep.store(false, Ordering::Relaxed);

@@ -24,6 +24,7 @@ use slab::Slab;
 use crate::accept::AcceptQueue;
 use crate::bufring::BufRing;
 use crate::doorbell::Doorbell;
+use crate::idle_spin::IdleSpin;
 use crate::mailbox::Mailbox;
 use crate::metrics::ShardMetrics;
 use crate::sock::SockState;
@@ -138,15 +139,20 @@ pub(crate) struct Ring {
     counters: Arc<ShardMetrics>,
     /// When the last turn that delivered a wake from another thread began.
     last_mail: Cell<Instant>,
+    /// How long an idle shard polls the ring before it waits there.
+    idle_spin: RefCell<IdleSpin>,
 }
 
 impl Ring {
-    /// Sets up the ring on the calling (shard) thread, which alone may use it.
+    /// Sets up the ring on the calling (shard) thread, which alone may use it; an idle
+    /// shard polls it for up to `idle_spin` before it waits ([`ServerConfig::idle_spin`]).
+    ///
+    /// [`ServerConfig::idle_spin`]: crate::ServerConfig::idle_spin
     ///
     /// # Errors
     /// The kernel's refusal: Linux before 6.1 lacks `DEFER_TASKRUN` (`EINVAL`); or no fd
     /// left for the doorbell.
-    pub fn new(counters: Arc<ShardMetrics>) -> io::Result<Rc<Self>> {
+    pub fn new(counters: Arc<ShardMetrics>, idle_spin: Duration) -> io::Result<Rc<Self>> {
         let uring = IoUring::builder()
             .setup_single_issuer()
             .setup_defer_taskrun()
@@ -187,6 +193,7 @@ impl Ring {
             mailbox,
             last_mail: Cell::new(Instant::now()),
             counters,
+            idle_spin: RefCell::new(IdleSpin::new(idle_spin)),
         });
         ring.with(Inner::arm_mail);
         Ok(ring)
@@ -316,7 +323,7 @@ impl Ring {
         // options' logger batches a shard's lines; other loggers flush as they like).
         log::logger().flush();
         if linger {
-            if self.mailbox.fall_asleep() {
+            if !self.poll_for_work() && self.mailbox.fall_asleep() {
                 self.with(Inner::wait_for_work);
                 self.mailbox.wake_up();
             }
@@ -351,6 +358,32 @@ impl Ring {
         }
         self.mailbox.wake_up();
         self.parking.set(false);
+    }
+
+    /// Polls the ring and the mailbox for the idle window (`idle_spin`) before the shard
+    /// waits: whether work came meanwhile. The window follows how often that pays.
+    fn poll_for_work(&self) -> bool {
+        let window = self.idle_spin.borrow_mut().window();
+        if window.is_zero() {
+            return false;
+        }
+        let began = Instant::now();
+        let caught = loop {
+            if self.with(|inner| inner.has_work()) || self.mailbox.has_wakes() {
+                break true;
+            }
+            if began.elapsed() >= window {
+                break false;
+            }
+            std::hint::spin_loop();
+        };
+        let mut spin = self.idle_spin.borrow_mut();
+        if caught {
+            spin.caught();
+        } else {
+            spin.missed();
+        }
+        caught
     }
 
     /// The shard's doorbell: sockets join it before the ring arms anything on them.
@@ -433,6 +466,12 @@ impl Inner {
                 log::error!("io_uring_enter failed: {e}");
             }
         }
+    }
+
+    /// Whether the kernel has work queued for this ring (`DEFER_TASKRUN` task work, flagged
+    /// in the submission queue) or completions waiting, without entering it.
+    fn has_work(&mut self) -> bool {
+        self.uring.submission().taskrun() || !self.uring.completion().is_empty()
     }
 
     /// Arms the multishot poll on the mailbox's bell unless it is armed.

@@ -114,11 +114,12 @@ pub(crate) fn run<M: MakeService>(plan: ShardPlan<M>, ready: &Ready) -> Result<(
             listeners,
         );
     }
+    let idle_spin = config.idle_spin;
     let state = Rc::new(ShardState::new(info, config, metrics.clone()));
     let connections = state.clone();
     let ran = catch_unwind(AssertUnwindSafe(|| {
         executor.run(async move {
-        let ring = match Ring::new(metrics.shard(info.id)) {
+        let ring = match Ring::new(metrics.shard(info.id), idle_spin) {
             Ok(ring) => ring,
             Err(e) => {
                 return Err(Error::Shard {

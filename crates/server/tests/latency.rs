@@ -181,3 +181,32 @@ fn a_handler_timer_fires_on_time_while_other_clients_keep_the_shard_busy() {
     );
     server.stop().unwrap();
 }
+
+#[test]
+fn a_shard_that_polls_before_sleeping_still_answers_and_keeps_its_timers() {
+    // With `idle_spin` the shard polls its ring between requests: back-to-back requests
+    // keep the window open (each one caught while polling), timers still fire, and after
+    // idle seconds (the window closed, the shard asleep) a request still wakes it.
+    let mut config = test_config();
+    config.idle_spin = Duration::from_micros(50);
+    let server = start(config, 1);
+    let mut reader = client(&server);
+    let samples: Vec<_> = (0..2000).map(|_| round_trip(&mut reader)).collect();
+    let summary = describe(&samples);
+    eprintln!("back to back, polling: {summary}");
+    assert!(median(samples) < BOUND, "back to back, polling: {summary}");
+
+    let started = Instant::now();
+    reader.send(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(reader.response().expect("an answer").body, b"slow");
+    let took = started.elapsed();
+    assert!(
+        (Duration::from_millis(300)..Duration::from_millis(400)).contains(&took),
+        "a 300 ms timer took {took:?}"
+    );
+
+    thread::sleep(Duration::from_secs(2));
+    let after_idle = round_trip(&mut reader);
+    assert!(after_idle < BOUND, "after 2 s idle: {after_idle:?}");
+    server.stop().unwrap();
+}

@@ -3,7 +3,8 @@
 //! that stalls is charged for every request it held up (wrk2's correction for coordinated
 //! omission). Prints one JSON line with the achieved rate and the latency percentiles.
 //!
-//! `openloop --port PORT --rate R [--conns N] [--duration S] [--warmup S]`
+//! `openloop --port PORT --rate R [--conns N] [--duration S] [--warmup S] [--dump PATH]`
+//! (`--dump`: one line per request, when it was due after the warm-up and its latency, in ns)
 //!
 //! Written here because wrk2 is not packaged by Debian and the benchmark harness must run on
 //! a fresh machine with what it can install; `oha -q` corrects for coordinated omission too,
@@ -48,6 +49,8 @@ struct Conn {
 struct Tally {
     /// Latencies in nanoseconds of the requests due after the warm-up.
     latencies: Vec<u64>,
+    /// When each of those requests was due, in nanoseconds after the warm-up (`--dump`).
+    dues: Vec<u64>,
     errors: u64,
 }
 
@@ -126,6 +129,7 @@ fn on_readable(conn: &mut Conn, measured_from: Instant, tally: &mut Tally) -> bo
                 if let Some(due) = conn.due.take() {
                     if due >= measured_from {
                         tally.latencies.push((now - due).as_nanos() as u64);
+                        tally.dues.push((due - measured_from).as_nanos() as u64);
                     }
                     freed = true;
                 }
@@ -138,6 +142,17 @@ fn on_readable(conn: &mut Conn, measured_from: Instant, tally: &mut Tally) -> bo
             false
         }
     }
+}
+
+/// CLOCK_MONOTONIC now, in nanoseconds (what `Instant` reads, but as a number).
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -169,6 +184,7 @@ fn main() -> io::Result<()> {
 
     let interval = Duration::from_secs_f64(1.0 / rate);
     let start = Instant::now();
+    let start_mono = monotonic_ns();
     let measured_from = start + Duration::from_secs_f64(warmup);
     let stop_sending = measured_from + Duration::from_secs_f64(duration);
     let give_up = stop_sending + Duration::from_secs(10);
@@ -223,18 +239,35 @@ fn main() -> io::Result<()> {
         }
     }
 
+    if let Some(path) = std::env::args().skip_while(|a| a != "--dump").nth(1) {
+        let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+        // CLOCK_MONOTONIC at the end of the warm-up, to line the dump up with a trace
+        // (`perf record -k CLOCK_MONOTONIC`).
+        writeln!(
+            out,
+            "# measured_from_monotonic_ns {}",
+            start_mono + (warmup * 1e9) as u64
+        )?;
+        for (due, latency) in tally.dues.iter().zip(&tally.latencies) {
+            writeln!(out, "{due} {latency}")?;
+        }
+        out.flush()?;
+    }
     let mut lat = std::mem::take(&mut tally.latencies);
     lat.sort_unstable();
     let unfinished = scheduled.saturating_sub(lat.len() as u64);
     println!(
         "{{\"rate\": {rate}, \"conns\": {}, \"duration_s\": {duration}, \"scheduled\": {scheduled}, \
-         \"completed\": {}, \"achieved_rps\": {:.1}, \"p50_us\": {:.1}, \"p90_us\": {:.1}, \
+         \"completed\": {}, \"achieved_rps\": {:.1}, \"p10_us\": {:.1}, \"p25_us\": {:.1}, \"p50_us\": {:.1}, \"p75_us\": {:.1}, \"p90_us\": {:.1}, \
          \"p99_us\": {:.1}, \"p999_us\": {:.1}, \"max_us\": {:.1}, \"errors\": {}, \
          \"unfinished\": {unfinished}, \"most_waiting\": {most_waiting}}}",
         conns.len(),
         lat.len(),
         lat.len() as f64 / duration,
+        percentile(&lat, 10.0),
+        percentile(&lat, 25.0),
         percentile(&lat, 50.0),
+        percentile(&lat, 75.0),
         percentile(&lat, 90.0),
         percentile(&lat, 99.0),
         percentile(&lat, 99.9),
