@@ -724,6 +724,8 @@ def machine_info() -> dict:
     def version(cmd: list[str], pattern: str) -> str:
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            if r.returncode != 0 and not r.stdout:
+                return "absent"  # e.g. a Python module that is not installed (a traceback)
             m = re.search(pattern, r.stdout + r.stderr)
             return m.group(1) if m else "?"
         except (OSError, subprocess.TimeoutExpired):
