@@ -49,8 +49,9 @@ struct Conn {
 struct Tally {
     /// Latencies in nanoseconds of the requests due after the warm-up.
     latencies: Vec<u64>,
-    /// When each of those requests was due, in nanoseconds after the warm-up (`--dump`).
-    dues: Vec<u64>,
+    /// When each of those requests was due, in nanoseconds after the warm-up; kept only
+    /// for `--dump`.
+    dues: Option<Vec<u64>>,
     errors: u64,
 }
 
@@ -129,7 +130,9 @@ fn on_readable(conn: &mut Conn, measured_from: Instant, tally: &mut Tally) -> bo
                 if let Some(due) = conn.due.take() {
                     if due >= measured_from {
                         tally.latencies.push((now - due).as_nanos() as u64);
-                        tally.dues.push((due - measured_from).as_nanos() as u64);
+                        if let Some(dues) = &mut tally.dues {
+                            dues.push((due - measured_from).as_nanos() as u64);
+                        }
                     }
                     freed = true;
                 }
@@ -180,7 +183,11 @@ fn main() -> io::Result<()> {
     let mut free: Vec<usize> = (0..conns.len()).rev().collect();
     let mut waiting: VecDeque<Instant> = VecDeque::new();
     let mut events = Events::with_capacity(1024);
-    let mut tally = Tally::default();
+    let dump: Option<String> = arg("--dump");
+    let mut tally = Tally {
+        dues: dump.as_ref().map(|_| Vec::new()),
+        ..Tally::default()
+    };
 
     let interval = Duration::from_secs_f64(1.0 / rate);
     let start = Instant::now();
@@ -239,7 +246,7 @@ fn main() -> io::Result<()> {
         }
     }
 
-    if let Some(path) = std::env::args().skip_while(|a| a != "--dump").nth(1) {
+    if let (Some(path), Some(dues)) = (dump, &tally.dues) {
         let mut out = io::BufWriter::new(std::fs::File::create(path)?);
         // CLOCK_MONOTONIC at the end of the warm-up, to line the dump up with a trace
         // (`perf record -k CLOCK_MONOTONIC`).
@@ -248,7 +255,7 @@ fn main() -> io::Result<()> {
             "# measured_from_monotonic_ns {}",
             start_mono + (warmup * 1e9) as u64
         )?;
-        for (due, latency) in tally.dues.iter().zip(&tally.latencies) {
+        for (due, latency) in dues.iter().zip(&tally.latencies) {
             writeln!(out, "{due} {latency}")?;
         }
         out.flush()?;
