@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit/integration/doc tests, and the load smoke
-# test of the hello example and its metrics check. What CI runs (.ci/run) and the README's
-# second command.
+# test of the hello example, its idle memory per connection and its metrics check. What
+# CI runs (.ci/run) and the README's second command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +53,9 @@ scripts/nginx-proxy.sh
 
 step "load smoke test (wrk against the hello example)"
 scripts/smoke.sh
+
+step "memory per idle keep-alive connection, bound 1 KiB (scripts/idle-memory.sh)"
+scripts/idle-memory.sh
 
 step "per-shard metrics under load: scraped counters vs wrk's count (scripts/metrics-check.sh --quick)"
 scripts/metrics-check.sh --quick

@@ -1,10 +1,10 @@
 //! [`from_afar`]: a future whose wakes may come from other threads, routed through the
 //! shard's [`Mailbox`] instead of glommio's foreign-wake queue (see `mailbox` for why).
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use crate::mailbox::Mailbox;
 
@@ -12,31 +12,47 @@ use crate::mailbox::Mailbox;
 /// reaches the shard at its next ring turn, or rings it awake. The shard is the one
 /// calling this (not the one first polling); off the shards the future is polled as it
 /// is.
-pub(crate) fn from_afar<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    let mailbox = Mailbox::here();
-    async move {
-        let mut future = pin!(future);
-        let Some(mailbox) = mailbox else {
-            return future.await;
-        };
+pub(crate) fn from_afar<F: Future>(future: F) -> FromAfar<F> {
+    FromAfar {
+        future,
+        mailbox: Mailbox::here(),
+        routed: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`from_afar`]. A struct rather than an `async` block, which would hold the
+    /// future twice (captured, then pinned).
+    pub(crate) struct FromAfar<F> {
+        #[pin]
+        future: F,
+        mailbox: Option<Arc<Mailbox>>,
         // The last task waker seen and the routed waker made for it, reused while the
         // task's waker stays the same.
-        let mut routed: Option<(Waker, Waker)> = None;
-        poll_fn(|cx| {
-            let waker = match &routed {
-                Some((task, waker)) if task.will_wake(cx.waker()) => waker.clone(),
-                _ => {
-                    let waker = Waker::from(Arc::new(Routed {
-                        task: cx.waker().clone(),
-                        mailbox: mailbox.clone(),
-                    }));
-                    routed = Some((cx.waker().clone(), waker.clone()));
-                    waker
-                }
-            };
-            future.as_mut().poll(&mut Context::from_waker(&waker))
-        })
-        .await
+        routed: Option<(Waker, Waker)>,
+    }
+}
+
+impl<F: Future> Future for FromAfar<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(mailbox) = this.mailbox else {
+            return this.future.poll(cx);
+        };
+        let waker = match this.routed {
+            Some((task, waker)) if task.will_wake(cx.waker()) => waker.clone(),
+            _ => {
+                let waker = Waker::from(Arc::new(Routed {
+                    task: cx.waker().clone(),
+                    mailbox: mailbox.clone(),
+                }));
+                *this.routed = Some((cx.waker().clone(), waker.clone()));
+                waker
+            }
+        };
+        this.future.poll(&mut Context::from_waker(&waker))
     }
 }
 
@@ -57,5 +73,23 @@ impl Wake for Routed {
         } else {
             self.mailbox.post(self.task.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wrapper_holds_the_future_once() {
+        let future = async {
+            let held = [7u8; 1000];
+            futures_lite::future::yield_now().await;
+            held.len()
+        };
+        let size = std::mem::size_of_val(&future);
+        let wrapped = from_afar(future);
+        assert!(std::mem::size_of_val(&wrapped) < size + 64);
+        assert_eq!(futures_lite::future::block_on(wrapped), 1000);
     }
 }

@@ -23,7 +23,7 @@ use crate::metrics::{TimeoutKind, CONTENT_TYPE};
 use crate::responder::Responder;
 use crate::service::{ConnInfo, Service};
 use crate::sock::Sock;
-use crate::state::ShardState;
+use crate::state::{ConnGuard, ShardState};
 
 /// Write what is ready once this much is queued, even mid-batch, so a long pipeline does
 /// not buffer unbounded output.
@@ -60,64 +60,90 @@ fn addresses(sock: &Sock) -> Option<(std::net::SocketAddr, std::net::SocketAddr)
 /// Between requests the connection holds only its socket: the decoder, the buffers and
 /// the state of answering live in a boxed [`Busy`] session made when bytes arrive and
 /// dropped when everything is answered, so idle keep-alive connections cost little memory.
-// The idle wait borrows `ConnIo` across an await: no responder exists then.
-#[allow(clippy::await_holding_refcell_ref)]
-pub(crate) async fn serve<S: Service>(sock: Sock, service: Rc<S>, state: Rc<ShardState>) {
-    let Some((remote, local)) = addresses(&sock) else {
-        return; // the peer is already gone
-    };
-    let info = ConnInfo {
-        remote,
-        local,
-        shard: state.info.id,
-    };
-    let guard = state.register(sock.state());
-    sock.counters().opened();
-    let conn = Rc::new(Conn::new(
-        info,
-        ConnIo {
-            sock,
-            // No buffers yet: they come from the shard's pool once bytes arrive.
-            wbuf: BytesMut::new(),
-            keep_alive: true,
-            write_timeout: state.config.write_timeout,
-            panicked: false,
-        },
-    ));
-    loop {
-        let Some(deadline) = state.idle_deadline(conn.io.borrow().sock.now()) else {
-            break;
+/// For the same reason the connection is opened before the future is made, and the
+/// future keeps only what it uses: an `async fn` would keep its arguments for its whole
+/// life beside what it made of them (the task of every idle connection is this future).
+pub(crate) fn serve<S: Service>(
+    sock: Sock,
+    service: Rc<S>,
+    state: Rc<ShardState>,
+) -> impl Future<Output = ()> {
+    let open = Open::new(sock, &state);
+    // The idle wait borrows `ConnIo` across an await: no responder exists then.
+    #[allow(clippy::await_holding_refcell_ref)]
+    async move {
+        let Some(Open { conn, .. }) = &open else {
+            return; // the peer is already gone
         };
-        let ready = conn.io.borrow().sock.idle_until(deadline).await;
-        if !matches!(ready, Ok(true)) {
-            if matches!(ready, Ok(false)) {
-                conn.io.borrow().sock.counters().timeout(TimeoutKind::Idle);
-            }
-            break;
-        }
-        let busy = Busy {
-            decoder: Decoder::new(state.config.limits),
-            rbuf: BytesMut::new(),
-            conn: conn.clone(),
-            head_started: None,
-            body_started: None,
-            service: &service,
-            state: &state,
-        };
-        match boxed_in_place(|| busy.run()).await {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                log::debug!("connection from {remote} ended: {e}");
+        loop {
+            let Some(deadline) = state.idle_deadline(conn.io.borrow().sock.now()) else {
+                break;
+            };
+            let ready = conn.io.borrow().sock.idle_until(deadline).await;
+            if !matches!(ready, Ok(true)) {
+                if matches!(ready, Ok(false)) {
+                    conn.io.borrow().sock.counters().timeout(TimeoutKind::Idle);
+                }
                 break;
             }
+            let busy = Busy {
+                decoder: Decoder::new(state.config.limits),
+                rbuf: BytesMut::new(),
+                conn: conn.clone(),
+                head_started: None,
+                body_started: None,
+                service: &service,
+                state: &state,
+            };
+            match boxed_in_place(|| busy.run()).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    log::debug!("connection from {} ended: {e}", conn.info.remote);
+                    break;
+                }
+            }
         }
+        conn.io.borrow().sock.counters().closed();
+        drop(open);
     }
-    conn.io.borrow().sock.counters().closed();
-    // Unregister before the socket (and its fd) is dropped: shutdown-on-stop must never
-    // touch a reused fd.
-    drop(guard);
-    drop(conn);
+}
+
+/// An accepted connection, registered with its shard.
+struct Open {
+    // Declared first, so dropped first: unregistered before the socket (and its fd) is
+    // dropped, so that shutdown-on-stop never touches a reused fd.
+    _guard: ConnGuard,
+    conn: Rc<Conn>,
+}
+
+impl Open {
+    /// Registers `sock` with its shard; `None` when the peer is already gone.
+    fn new(sock: Sock, state: &Rc<ShardState>) -> Option<Self> {
+        let (remote, local) = addresses(&sock)?;
+        let info = ConnInfo {
+            remote,
+            local,
+            shard: state.info.id,
+        };
+        let guard = state.register(sock.state());
+        sock.counters().opened();
+        let conn = Rc::new(Conn::new(
+            info,
+            ConnIo {
+                sock,
+                // No buffers yet: they come from the shard's pool once bytes arrive.
+                wbuf: BytesMut::new(),
+                keep_alive: true,
+                write_timeout: state.config.write_timeout,
+                panicked: false,
+            },
+        ));
+        Some(Self {
+            _guard: guard,
+            conn,
+        })
+    }
 }
 
 /// Boxes the future `make` returns, built straight into its allocation: the busy

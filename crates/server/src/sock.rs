@@ -2,11 +2,12 @@
 //! buffers, and the one send in flight.
 
 use std::cell::{Cell, RefCell};
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -232,8 +233,8 @@ impl Sock {
     }
 
     /// Waits until `ready`, holding no buffer. `Ok(false)` when `deadline` passed first.
-    pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
-        readable_before(&self.ring, &self.state, deadline).await
+    pub fn readable_before(&self, deadline: Instant) -> Readable<'_> {
+        Readable::new(&self.ring, &self.state, deadline, false)
     }
 
     /// The receiving side alone, for a reader that cannot borrow the socket: a streamed
@@ -247,11 +248,8 @@ impl Sock {
 
     /// `readable_before` for a keep-alive connection between requests: marked idle
     /// meanwhile, so a stopping shard closes it at once.
-    pub async fn idle_until(&self, deadline: Instant) -> io::Result<bool> {
-        self.state.idle.set(true);
-        let ready = self.readable_before(deadline).await;
-        self.state.idle.set(false);
-        ready
+    pub fn idle_until(&self, deadline: Instant) -> Readable<'_> {
+        Readable::new(&self.ring, &self.state, deadline, true)
     }
 
     /// Appends every received byte to `dst` and gives the buffers back. `Ok(0)` means
@@ -402,7 +400,7 @@ impl SockReader {
     /// may already belong to another connection).
     pub async fn readable_before(&self, deadline: Instant) -> io::Result<bool> {
         self.open()?;
-        readable_before(&self.ring, &self.state, deadline).await
+        Readable::new(&self.ring, &self.state, deadline, false).await
     }
 
     /// As [`Sock::read_ready`]; an error once the socket is closed.
@@ -423,28 +421,57 @@ fn ready(state: &SockState) -> bool {
     !state.chunks.borrow().is_empty() || state.end.get().is_some()
 }
 
-async fn readable_before(
-    ring: &Ring,
-    state: &Rc<SockState>,
-    deadline: Instant,
-) -> io::Result<bool> {
-    if ready(state) {
-        return Ok(true);
+/// Waits until the socket is ready to read, holding no buffer: `Ok(false)` when the
+/// deadline passed first. A struct rather than an `async fn`: it is what every idle
+/// keep-alive connection's task holds, and nested `async fn`s would each keep their own
+/// copy of the arguments.
+pub(crate) struct Readable<'a> {
+    ring: &'a Ring,
+    state: &'a Rc<SockState>,
+    /// The deadline until the first poll begins the wait.
+    deadline: Option<Instant>,
+    /// Marks the socket idle while it waits (a keep-alive connection between requests).
+    idle: bool,
+}
+
+impl<'a> Readable<'a> {
+    fn new(ring: &'a Ring, state: &'a Rc<SockState>, deadline: Instant, idle: bool) -> Self {
+        Self {
+            ring,
+            state,
+            deadline: Some(deadline),
+            idle,
+        }
     }
-    state.begin_wait(deadline);
-    poll_fn(|cx| {
+}
+
+impl Future for Readable<'_> {
+    type Output = io::Result<bool>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let state = self.state;
+        if let Some(deadline) = self.deadline.take() {
+            if ready(state) {
+                return Poll::Ready(Ok(true));
+            }
+            state.begin_wait(deadline);
+            if self.idle {
+                state.idle.set(true);
+            }
+        }
         if ready(state) || state.expired.get() {
-            return Poll::Ready(());
+            let expired = state.end_wait();
+            if self.idle {
+                state.idle.set(false);
+            }
+            return Poll::Ready(Ok(ready(state) || !expired));
         }
         if state.recv.get() == Recv::Off {
-            arm(ring, state);
+            arm(self.ring, state);
         }
         state.reader.set(Some(cx.waker().clone()));
         Poll::Pending
-    })
-    .await;
-    let expired = state.end_wait();
-    Ok(ready(state) || !expired)
+    }
 }
 
 fn read_ready(ring: &Ring, state: &SockState, dst: &mut BytesMut) -> io::Result<usize> {
