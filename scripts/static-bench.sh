@@ -6,6 +6,7 @@
 # nginx access_log off). Prints the table for BENCHMARKS.md.
 #
 #   scripts/static-bench.sh [REPS]      # default 3; SECS=5
+#   BASE_BIN=path/to/static_server scripts/static-bench.sh   # also that build, as "base"
 #
 # Needs wrk and nginx (apt-get install wrk nginx-light); prints "SKIPPED: <reason>" and
 # exits 0 without them.
@@ -42,6 +43,14 @@ port_of() { # pid -> its listening port
 RUST_LOG=warn taskset -c 0 "$bin" --root "$tmp/root/static" --port 0 &
 pids+=($!)
 typhoon_port=$(port_of "${pids[0]}")
+names=(typhoon nginx)
+declare -A port_of_name=([typhoon]=$typhoon_port)
+if [ -n "${BASE_BIN:-}" ]; then
+    RUST_LOG=warn taskset -c 0 "$BASE_BIN" --root "$tmp/root/static" --port 0 &
+    pids+=($!)
+    port_of_name[base]=$(port_of "$!")
+    names=(typhoon base nginx)
+fi
 
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$tmp/nginx/nginx.conf" <<CONF
@@ -66,19 +75,20 @@ CONF
 taskset -c 0 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/static/1k.bin" && break; sleep 0.05; done
+port_of_name[nginx]=$nginx_port
 
 for f in 1k.bin 1m.bin; do
-    for port in "$typhoon_port" "$nginx_port"; do
+    for port in "${port_of_name[@]}"; do
         curl -sf "http://127.0.0.1:$port/static/$f" | cmp -s - "$tmp/root/static/$f" ||
             { echo "the server on port $port answered /static/$f wrong" >&2; exit 1; }
     done
 done
 
-declare -A rps mbs
+declare -A rps
 for f in 1k.bin 1m.bin; do
     for r in $(seq 1 "$reps"); do
-        for name in typhoon nginx; do
-            port=$typhoon_port; [ $name = nginx ] && port=$nginx_port
+        for name in "${names[@]}"; do
+            port=${port_of_name[$name]}
             out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port/static/$f")
             if grep -qE "Socket errors|Non-2xx" <<<"$out"; then echo "wrk saw errors against $name: $out" >&2; exit 1; fi
             req=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -96,3 +106,12 @@ for f in 1k.bin 1m.bin; do
     size=1024; [ $f = 1m.bin ] && size=$((1024 * 1024))
     awk -v f="$f" -v t="$t" -v n="$n" -v s="$size" 'BEGIN {printf "| %s | %.0f | %.0f | %.2f× | %.1f | %.1f |\n", f, t, n, t/n, t*s/1e6, n*s/1e6}'
 done
+if [ -n "${BASE_BIN:-}" ]; then
+    echo
+    echo "| file | base requests/s | Typhoon / base |"
+    echo "|---|---|---|"
+    for f in 1k.bin 1m.bin; do
+        t=$(median <<<"${rps[typhoon,$f]}"); b=$(median <<<"${rps[base,$f]}")
+        awk -v f="$f" -v t="$t" -v b="$b" 'BEGIN {printf "| %s | %.0f | %.2f× |\n", f, b, t/b}'
+    done
+fi

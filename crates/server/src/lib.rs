@@ -121,6 +121,7 @@ pub mod locks;
 mod mailbox;
 mod mesh;
 mod metrics;
+pub mod nowait;
 mod park;
 mod pool;
 pub mod process;

@@ -228,6 +228,38 @@ fn a_file_larger_than_a_chunk_is_streamed_intact() {
     assert!(r.header("Etag").is_some_and(|e| e.len() == 130));
 }
 
+/// Drops `path`'s pages from the page cache (where the file system allows it), so the
+/// next read of it waits on the disk.
+fn evict(path: &Path) {
+    use std::os::fd::AsRawFd;
+    let file = fs::File::open(path).expect("open");
+    file.sync_all().expect("sync");
+    // SAFETY: advice on a descriptor we own.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+}
+
+/// The shard reads what the page cache holds itself and leaves the rest to its blocking
+/// pool: a file dropped from the cache comes out the same, whole and in ranges.
+#[test]
+fn a_file_out_of_the_page_cache_is_served_intact() {
+    let tree = Tree::new();
+    let path = tree.root().join("big.bin");
+    let server = server(&tree.root());
+    for round in 0..2 {
+        evict(&path);
+        let r = server.fetch("/static/big.bin");
+        assert_eq!(r.status, 200, "round {round}");
+        assert!(r.body == big_content(), "round {round}: the bytes differ");
+        evict(&path);
+        let r = get_with(&server, "/static/big.bin", "Range", "bytes=70000-140000");
+        assert_eq!(r.status, 206, "round {round}");
+        assert!(
+            r.body == big_content()[70000..=140000],
+            "round {round}: the range differs"
+        );
+    }
+}
+
 #[test]
 fn ranges_answer_as_tornado() {
     let tree = Tree::new();

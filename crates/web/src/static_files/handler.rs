@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use typhoon_server::IoLoop;
 
 use super::content_type::content_type;
-use super::path::{lookup, Found, Lookup};
+use super::path::{lookup, lookup_cached, Found, Lookup};
 use super::range::{content_range, RangePlan};
 use super::version::{content_version, MAX_VERSION_CONTENT_SIZE};
 use crate::error::{HttpError, Result};
@@ -29,9 +29,11 @@ const CACHE_MAX_AGE: u64 = 86400 * 365 * 10;
 ///
 /// Paths leading out of the root (`..`, `%2e%2e`, absolute paths, symlinks that resolve
 /// outside it) and anything but regular files are refused with 403; missing files are
-/// 404. Files are read on the shard's blocking pool, in 64 KiB chunks, each sent before
-/// the next is read, so memory stays flat whatever the file's size and the shard never
-/// waits on the disk.
+/// 404. Files are read in 64 KiB chunks, each sent before the next is read, so memory
+/// stays flat whatever the file's size. The shard never waits on the disk: it opens and
+/// reads a file itself only while the kernel's caches hold its path and its bytes
+/// (calls that fail instead of waiting, [`typhoon_server::nowait`]), and leaves the
+/// rest to its blocking pool.
 ///
 /// Setting [`Settings::static_path`](crate::Settings::static_path) adds the routes for
 /// it; route it yourself for other directories.
@@ -74,7 +76,10 @@ impl StaticFileHandler {
         let path = h.path_args().first().cloned().unwrap_or_default();
         let (root, default) = (self.root.clone(), self.default_filename.clone());
         let has_slash = h.request().path().ends_with('/');
-        let found = blocking(move || lookup(&root, &path, default.as_deref(), has_slash)).await??;
+        let found = match lookup_cached(&root, &path) {
+            Some(found) => found?,
+            None => blocking(move || lookup(&root, &path, default.as_deref(), has_slash)).await??,
+        };
         let found = match found {
             Lookup::File(found) => found,
             Lookup::AddSlash => return add_slash(h),
@@ -225,14 +230,20 @@ fn should_return_304(h: &Handler, modified: Option<SystemTime>) -> bool {
 }
 
 /// Sends bytes `start..end` of `file`: whole when it fits in one chunk, otherwise chunk
-/// by chunk, each read on the blocking pool and flushed before the next.
+/// by chunk, each flushed before the next is read. A chunk the page cache holds is read
+/// on the shard; any other on the blocking pool.
 async fn send_content(h: &mut Handler, file: File, start: u64, end: u64) -> Result {
     let file = Arc::new(file);
     let mut at = start;
     while at < end {
         let want = (end - at).min(CHUNK_SIZE);
-        let reader = file.clone();
-        let chunk = blocking(move || read_chunk(&reader, at, want)).await??;
+        let chunk = match read_cached(&file, at, want) {
+            Some(chunk) => chunk,
+            None => {
+                let reader = file.clone();
+                blocking(move || read_chunk(&reader, at, want)).await??
+            }
+        };
         at += want;
         h.write(&chunk);
         // The last chunk is left for `finish`: a file of one chunk goes out whole, with
@@ -242,6 +253,20 @@ async fn send_content(h: &mut Handler, file: File, start: u64, end: u64) -> Resu
         }
     }
     Ok(())
+}
+
+/// `len` bytes of `file` at `offset` if the page cache holds them all; never waits on
+/// the disk.
+fn read_cached(file: &File, offset: u64, len: u64) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; len as usize];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match typhoon_server::nowait::read_at(file, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) | Err(_) => return None, // not cached, or shorter than it was: the pool says
+            Ok(n) => filled += n,
+        }
+    }
+    Some(buf)
 }
 
 /// `len` bytes of `file` at `offset`. Blocking.

@@ -32,12 +32,17 @@ pub(crate) enum Lookup {
 ///
 /// 403 for a path outside the root.
 pub(crate) fn absolute_path(root: &Path, path: &str) -> Result<PathBuf, HttpError> {
+    absolute_parts(root, path).map(|(_, joined)| joined)
+}
+
+/// [`absolute_path`] and the normalized root it lies under.
+fn absolute_parts(root: &Path, path: &str) -> Result<(PathBuf, PathBuf), HttpError> {
     let root = normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
     let joined = normalize(&root.join(path));
     if !joined.starts_with(&root) || path.contains('\0') {
         return Err(HttpError::new(403).log(format!("{path} is not in root static directory")));
     }
-    Ok(joined)
+    Ok((root, joined))
 }
 
 /// Lexical normalization: `.` dropped, `..` pops (never above `/`).
@@ -94,6 +99,41 @@ pub(crate) fn lookup(
         file,
         meta,
     })))
+}
+
+/// [`lookup`] for the common cases, without waiting on the disk, so that the shard may
+/// call it: a regular file whose path the kernel has cached and that stays under the
+/// root (through symlinks too), or nothing there. `None` where only `lookup` can tell:
+/// a path not cached, a directory, a symlink leading out (or out and back in), a `..`
+/// on the way, anything but a regular file; run `lookup` on the blocking pool then,
+/// which answers those as before.
+///
+/// # Errors
+///
+/// As [`lookup`]: 403 outside the root as written, 404 when nothing is there.
+pub(crate) fn lookup_cached(root: &Path, path: &str) -> Option<Result<Lookup, HttpError>> {
+    let (root, written) = match absolute_parts(root, path) {
+        Ok(parts) => parts,
+        Err(e) => return Some(Err(e)),
+    };
+    let under = written.strip_prefix(&root).ok()?;
+    if under.as_os_str().is_empty() {
+        return None; // the root itself: a directory
+    }
+    match typhoon_server::nowait::open_beneath(&root, under) {
+        Ok(file) => {
+            let meta = file.metadata().ok()?;
+            meta.is_file().then(|| {
+                Ok(Lookup::File(Box::new(Found {
+                    path: written,
+                    file,
+                    meta,
+                })))
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Err(not_found(e))),
+        Err(_) => None,
+    }
 }
 
 /// `path` with every symlink resolved, which must stay under `real_root`.
