@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Component, Path};
 
 /// Opens the file at `path` under the directory `root` for reading, if the kernel can
 /// resolve it from its caches alone; `path` may not leave `root`, as written or through
@@ -44,19 +44,33 @@ use std::path::Path;
 /// }
 /// ```
 pub fn open_beneath(root: &Path, path: &Path) -> io::Result<File> {
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
     let cached = libc::RESOLVE_CACHED | libc::RESOLVE_NO_MAGICLINKS;
+    // Most trees have no symlink on the way: then the path as written is where it leads,
+    // and one call resolves it. A symlink anywhere on it (the root's path included) is
+    // refused with ELOOP, and resolved under the root below.
+    let plain = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if plain {
+        let whole = root.join(path);
+        match openat2(
+            libc::AT_FDCWD,
+            &whole,
+            flags,
+            cached | libc::RESOLVE_NO_SYMLINKS,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {}
+            other => return other.map(File::from),
+        }
+    }
     let dir = openat2(
         libc::AT_FDCWD,
         root,
         libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
         cached,
     )?;
-    let file = openat2(
-        dir.as_raw_fd(),
-        path,
-        libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK,
-        cached | libc::RESOLVE_BENEATH,
-    )?;
+    let file = openat2(dir.as_raw_fd(), path, flags, cached | libc::RESOLVE_BENEATH)?;
     Ok(File::from(file))
 }
 
@@ -226,6 +240,12 @@ mod tests {
             );
         }
         open_warm(&root, "relative_in").expect("a symlink that stays inside");
+        symlink(&root, dir.path().join("root_link")).unwrap();
+        let file = open_warm(&dir.path().join("root_link"), "inside")
+            .expect("a root reached through a symlink");
+        assert_eq!(std::io::read_to_string(file).unwrap(), "yes");
+        let err = open_warm(&dir.path().join("root_link"), "out").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CrossesDevices, "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::Instant;
 
+use bytes::BytesMut;
 use typhoon_http1::{
     encode_chunk, encode_head, encode_last_chunk, encode_response, BodyMode, HeaderField,
     RequestContext, ResponseHead,
@@ -286,6 +287,34 @@ impl Responder {
             BodyMode::None => {}
         }
         let result = io.flush().await;
+        if result.is_err() {
+            io.keep_alive = false;
+        }
+        result
+    }
+
+    /// As [`write`](Self::write), but sends `chunk`'s own bytes instead of copying them
+    /// when nothing is queued before them (a length-delimited body after its first
+    /// write): `chunk` is left empty either way, its allocation kept for the next piece.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    // The borrow is held across the write on purpose: see `ConnIo`.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub async fn write_from(&mut self, chunk: &mut BytesMut) -> io::Result<()> {
+        let Stage::Streaming(mode) = self.stage else {
+            return Err(io::Error::other("write() before start() or after finish()"));
+        };
+        let mut io = self.conn.io.borrow_mut();
+        if !matches!(mode, BodyMode::Length | BodyMode::CloseDelimited) || !io.wbuf.is_empty() {
+            drop(io);
+            let result = self.write(chunk).await;
+            chunk.clear();
+            return result;
+        }
+        let timeout = io.write_timeout;
+        let result = io.sock.write_all(chunk, timeout).await;
         if result.is_err() {
             io.keep_alive = false;
         }

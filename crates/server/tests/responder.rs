@@ -22,7 +22,8 @@ static SAW_CLOSE: AtomicUsize = AtomicUsize::new(0);
 /// `/late` answers from a task 30 ms after `call` returned; `/late-stream` streams three
 /// chunks from such a task; `/late-drop` drops its responder in a task without answering;
 /// `/late-panic` panics in `call` after handing its responder to a task that streams;
-/// anything else answers its path at once.
+/// `/owned` streams three pieces with `write_from` under a `Content-Length`, and
+/// `/owned-chunked` without one; anything else answers its path at once.
 struct Late;
 
 impl Service for Late {
@@ -57,6 +58,21 @@ impl Service for Late {
                     drop(out);
                 })
                 .detach();
+            }
+            "/owned" | "/owned-chunked" => {
+                let length = [("Content-Length", "13")];
+                match req.path() {
+                    "/owned" => out.start(200, "", length),
+                    _ => out.start(200, "", [] as [(&str, &str); 0]),
+                }
+                let mut chunk = bytes::BytesMut::with_capacity(64);
+                for piece in ["one ", "two ", "three"] {
+                    chunk.extend_from_slice(piece.as_bytes());
+                    out.write_from(&mut chunk).await.unwrap();
+                    assert!(chunk.is_empty(), "what was sent is gone");
+                    assert!(chunk.capacity() >= 64, "the allocation is kept");
+                }
+                out.finish();
             }
             "/wait-close" => {
                 WAITING.fetch_add(1, Ordering::SeqCst);
@@ -132,6 +148,17 @@ fn a_body_streamed_from_another_task_arrives_whole_and_in_order() {
     assert_eq!(answers[0], (200, "one two three".to_string()));
     assert_eq!(answers[1], (200, "/after".to_string()));
     assert_eq!(answers[2], (200, "one two three".to_string()));
+    server.stop().unwrap();
+}
+
+#[test]
+fn pieces_written_from_a_reused_buffer_arrive_whole_and_in_order() {
+    let server = start();
+    let answers = pipelined(&server, &["/owned", "/owned-chunked", "/after", "/owned"]);
+    assert_eq!(answers[0], (200, "one two three".to_string()));
+    assert_eq!(answers[1], (200, "one two three".to_string()));
+    assert_eq!(answers[2], (200, "/after".to_string()));
+    assert_eq!(answers[3], (200, "one two three".to_string()));
     server.stop().unwrap();
 }
 

@@ -49,6 +49,27 @@ impl Handler {
         self.body.extend_from_slice(chunk.as_ref());
     }
 
+    /// Appends `len` bytes that `fill` writes in place (it is given them zeroed), kept
+    /// only if it returns `true`: a body read straight into the response, not copied
+    /// there. Ignored after `finish`, as `write` is.
+    pub(crate) fn write_in_place(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> bool,
+    ) -> bool {
+        if self.is_finished() {
+            log::warn!("write() after finish() ignored: {}", self.request_summary());
+            return true;
+        }
+        let start = self.body.len();
+        self.body.resize(start + len, 0);
+        let kept = fill(&mut self.body[start..]);
+        if !kept {
+            self.body.truncate(start);
+        }
+        kept
+    }
+
     /// Writes `value` as JSON and sets `Content-Type: application/json; charset=UTF-8`
     /// (Tornado's `write(dict)`; set another type after this call to override it).
     ///
@@ -339,8 +360,7 @@ impl Handler {
             out.start(self.status, Extras::reason_in(&self.extras), &self.headers);
             self.head_sent = true;
         }
-        let chunk = self.body.split();
-        let result = out.write(&chunk).await;
+        let result = out.write_from(&mut self.body).await;
         if result.is_err() {
             self.peer_closed = true;
         }
@@ -380,7 +400,7 @@ impl Handler {
             if self.app.settings.compress_response {
                 self.gzip_body(true);
             }
-            if !self.body.is_empty() && out.write(&self.body.split()).await.is_err() {
+            if !self.body.is_empty() && out.write_from(&mut self.body).await.is_err() {
                 self.peer_closed = true;
             }
             out.finish();

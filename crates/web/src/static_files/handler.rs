@@ -237,15 +237,12 @@ async fn send_content(h: &mut Handler, file: File, start: u64, end: u64) -> Resu
     let mut at = start;
     while at < end {
         let want = (end - at).min(CHUNK_SIZE);
-        let chunk = match read_cached(&file, at, want) {
-            Some(chunk) => chunk,
-            None => {
-                let reader = file.clone();
-                blocking(move || read_chunk(&reader, at, want)).await??
-            }
-        };
+        if !h.write_in_place(want as usize, |buf| read_cached(&file, at, buf)) {
+            let reader = file.clone();
+            let chunk = blocking(move || read_chunk(&reader, at, want)).await??;
+            h.write(&chunk);
+        }
         at += want;
-        h.write(&chunk);
         // The last chunk is left for `finish`: a file of one chunk goes out whole, with
         // its Content-Length.
         if at < end && h.flush().await.is_err() {
@@ -255,18 +252,17 @@ async fn send_content(h: &mut Handler, file: File, start: u64, end: u64) -> Resu
     Ok(())
 }
 
-/// `len` bytes of `file` at `offset` if the page cache holds them all; never waits on
-/// the disk.
-fn read_cached(file: &File, offset: u64, len: u64) -> Option<Vec<u8>> {
-    let mut buf = vec![0u8; len as usize];
+/// Fills `buf` with the bytes of `file` at `offset` if the page cache holds them all;
+/// never waits on the disk.
+fn read_cached(file: &File, offset: u64, buf: &mut [u8]) -> bool {
     let mut filled = 0;
     while filled < buf.len() {
         match typhoon_server::nowait::read_at(file, &mut buf[filled..], offset + filled as u64) {
-            Ok(0) | Err(_) => return None, // not cached, or shorter than it was: the pool says
+            Ok(0) | Err(_) => return false, // not cached, or shorter than it was: the pool says
             Ok(n) => filled += n,
         }
     }
-    Some(buf)
+    true
 }
 
 /// `len` bytes of `file` at `offset`. Blocking.
