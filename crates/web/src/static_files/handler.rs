@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use typhoon_server::IoLoop;
 
 use super::content_type::content_type;
-use super::path::{lookup, lookup_cached, Found, Lookup};
+use super::path::{lookup, lookup_cached, Found, Lookup, Root};
 use super::range::{content_range, RangePlan};
 use super::version::{content_version, MAX_VERSION_CONTENT_SIZE};
 use crate::error::{HttpError, Result};
@@ -50,7 +50,7 @@ const CACHE_MAX_AGE: u64 = 86400 * 365 * 10;
 /// ```
 #[derive(Clone, Debug)]
 pub struct StaticFileHandler {
-    root: Arc<PathBuf>,
+    root: Arc<Root>,
     default_filename: Option<Arc<str>>,
 }
 
@@ -58,7 +58,7 @@ impl StaticFileHandler {
     /// Serves the files under `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
-            root: Arc::new(root.into()),
+            root: Arc::new(Root::new(root.into())),
             default_filename: None,
         }
     }
@@ -78,7 +78,10 @@ impl StaticFileHandler {
         let has_slash = h.request().path().ends_with('/');
         let found = match lookup_cached(&root, &path) {
             Some(found) => found?,
-            None => blocking(move || lookup(&root, &path, default.as_deref(), has_slash)).await??,
+            None => {
+                let lookup = move || lookup(root.given(), &path, default.as_deref(), has_slash);
+                blocking(lookup).await??
+            }
         };
         let found = match found {
             Lookup::File(found) => found,

@@ -1,6 +1,7 @@
 //! Where a static URL path leads on disk, with Tornado's checks: nothing outside the root,
 //! as written or through symlinks; only regular files.
 
+use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -32,17 +33,12 @@ pub(crate) enum Lookup {
 ///
 /// 403 for a path outside the root.
 pub(crate) fn absolute_path(root: &Path, path: &str) -> Result<PathBuf, HttpError> {
-    absolute_parts(root, path).map(|(_, joined)| joined)
-}
-
-/// [`absolute_path`] and the normalized root it lies under.
-fn absolute_parts(root: &Path, path: &str) -> Result<(PathBuf, PathBuf), HttpError> {
     let root = normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
     let joined = normalize(&root.join(path));
     if !joined.starts_with(&root) || path.contains('\0') {
         return Err(HttpError::new(403).log(format!("{path} is not in root static directory")));
     }
-    Ok((root, joined))
+    Ok(joined)
 }
 
 /// Lexical normalization: `.` dropped, `..` pops (never above `/`).
@@ -101,6 +97,37 @@ pub(crate) fn lookup(
     })))
 }
 
+/// A static directory as configured, and normalized once when it is absolute (a
+/// relative one is resolved against the working directory at each request, as in
+/// Tornado).
+#[derive(Debug)]
+pub(crate) struct Root {
+    given: PathBuf,
+    normalized: Option<PathBuf>,
+}
+
+impl Root {
+    pub fn new(given: PathBuf) -> Self {
+        let normalized = given.is_absolute().then(|| normalize(&given));
+        Self { given, normalized }
+    }
+
+    /// The directory as configured.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
+    /// The absolute, normalized directory.
+    fn normalized(&self) -> Cow<'_, Path> {
+        match &self.normalized {
+            Some(root) => Cow::Borrowed(root),
+            None => Cow::Owned(normalize(
+                &std::path::absolute(&self.given).unwrap_or_else(|_| self.given.clone()),
+            )),
+        }
+    }
+}
+
 /// [`lookup`] for the common cases, without waiting on the disk, so that the shard may
 /// call it: a regular file whose path the kernel has cached and that stays under the
 /// root (through symlinks too), or nothing there. `None` where only `lookup` can tell:
@@ -111,10 +138,21 @@ pub(crate) fn lookup(
 /// # Errors
 ///
 /// As [`lookup`]: 403 outside the root as written, 404 when nothing is there.
-pub(crate) fn lookup_cached(root: &Path, path: &str) -> Option<Result<Lookup, HttpError>> {
-    let (root, written) = match absolute_parts(root, path) {
-        Ok(parts) => parts,
-        Err(e) => return Some(Err(e)),
+pub(crate) fn lookup_cached(root: &Root, path: &str) -> Option<Result<Lookup, HttpError>> {
+    let root = root.normalized();
+    // A plain path (names only) is already normalized: `absolute_path` would return it
+    // joined to the root, so the work is skipped.
+    let plain = !path.contains('\0')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    let written = if plain {
+        root.join(path)
+    } else {
+        match absolute_path(&root, path) {
+            Ok(written) => written,
+            Err(e) => return Some(Err(e)),
+        }
     };
     let under = written.strip_prefix(&root).ok()?;
     if under.as_os_str().is_empty() {
@@ -153,6 +191,52 @@ fn not_found(err: io::Error) -> HttpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shard's way and the pool's way agree: the same file under the same written
+    /// path (the key of the version cache), or the same refusal.
+    #[test]
+    fn the_cached_lookup_finds_what_the_blocking_one_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("static");
+        std::fs::create_dir_all(root.join("css")).unwrap();
+        std::fs::write(root.join("css/a.css"), b"a").unwrap();
+        std::fs::write(dir.path().join("secret"), b"no").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), root.join("out")).unwrap();
+        std::os::unix::fs::symlink(root.join("css/a.css"), root.join("in")).unwrap();
+        let summary = |found: Result<Lookup, HttpError>| match found {
+            Ok(Lookup::File(found)) => Ok((found.path, found.meta.len())),
+            Ok(Lookup::AddSlash) => Err(301),
+            Err(e) => Err(e.status),
+        };
+        for given in [root.clone(), root.join("css/..")] {
+            let cached_root = Root::new(given.clone());
+            for path in [
+                "css/a.css",
+                "css//a.css",
+                "./css/a.css",
+                "css/../css/a.css",
+                "css/a.css/",
+                "missing",
+                "css/missing",
+                "../secret",
+                "out",
+                "in",
+                "/etc/passwd",
+                "a\0b",
+            ] {
+                let blocking = summary(lookup(&given, path, None, false));
+                // `None` is the pool's to answer: nothing to compare.
+                if let Some(cached) = lookup_cached(&cached_root, path) {
+                    assert_eq!(summary(cached), blocking, "{given:?} {path}");
+                }
+            }
+        }
+        let cached = lookup_cached(&Root::new(root.clone()), "css/a.css");
+        assert!(
+            matches!(cached, Some(Ok(Lookup::File(_)))),
+            "a cached file on the shard"
+        );
+    }
 
     #[test]
     fn absolute_path_stays_in_the_root_as_written() {
