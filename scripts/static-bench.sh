@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static file throughput (issue 16): examples/static_server (StaticFileHandler) beside nginx
 # serving the same 1 KB and 1 MB files, each server on one pinned core (CPU 0), wrk on
-# CPU 1: wrk -t1 -c64 -d${SECS}s per file, the servers alternated, REPS runs each, medians.
+# CPU 1: wrk -t1 -c64 -d${SECS}s per file, the servers alternated, REPS runs each, medians;
+# then wrk -c1 --latency on the 1 KB file for the latency with nothing queued (p50/p99).
 # Both answer with the file's bytes checked first, and no logging (RUST_LOG=warn;
 # nginx access_log off). Prints the table for BENCHMARKS.md.
 #
@@ -97,6 +98,16 @@ for f in 1k.bin 1m.bin; do
         done
     done
 done
+# One connection: latency with nothing queued, 1 KiB file (wrk --latency, in µs).
+declare -A p50 p99
+to_us() { awk '{v=$1; u=1; if (v ~ /us$/) u=1; else if (v ~ /ms$/) u=1000; else if (v ~ /s$/) u=1000000; sub(/[a-z]+$/, "", v); printf "%.0f", v*u}'; }
+for r in $(seq 1 "$reps"); do
+    for name in "${names[@]}"; do
+        out=$(taskset -c 1 wrk -t1 -c1 -d"${secs}s" --latency "http://127.0.0.1:${port_of_name[$name]}/static/1k.bin")
+        p50[$name]="${p50[$name]:-} $(awk '$1 == "50%" {print $2}' <<<"$out" | to_us)"
+        p99[$name]="${p99[$name]:-} $(awk '$1 == "99%" {print $2}' <<<"$out" | to_us)"
+    done
+done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
 echo "| file | Typhoon requests/s | nginx requests/s | Typhoon / nginx | Typhoon MB/s | nginx MB/s |"
@@ -105,6 +116,14 @@ for f in 1k.bin 1m.bin; do
     t=$(median <<<"${rps[typhoon,$f]}"); n=$(median <<<"${rps[nginx,$f]}")
     size=1024; [ $f = 1m.bin ] && size=$((1024 * 1024))
     awk -v f="$f" -v t="$t" -v n="$n" -v s="$size" 'BEGIN {printf "| %s | %.0f | %.0f | %.2f× | %.1f | %.1f |\n", f, t, n, t/n, t*s/1e6, n*s/1e6}'
+done
+echo
+echo "One connection (\`wrk -t1 -c1 --latency\`, 1 KiB file), medians:"
+echo
+echo "| server | p50 | p99 |"
+echo "|---|---|---|"
+for name in "${names[@]}"; do
+    echo "| $name | $(median <<<"${p50[$name]}") µs | $(median <<<"${p99[$name]}") µs |"
 done
 if [ -n "${BASE_BIN:-}" ]; then
     echo
