@@ -19,7 +19,9 @@ use std::path::{Component, Path};
 /// resolve it from its caches alone; `path` may not leave `root`, as written or through
 /// symlinks.
 ///
-/// Never waits on the disk. A FIFO is opened without waiting for a writer.
+/// Never waits on the disk. The file is opened `O_NONBLOCK`, so a FIFO is opened without
+/// waiting for a writer; reads of a regular file ignore that flag (open(2)), so the file
+/// may still be read on the blocking pool when the page cache lacks its bytes.
 ///
 /// # Errors
 ///
