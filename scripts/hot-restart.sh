@@ -11,6 +11,7 @@
 # Installs wrk with apt-get when missing, or skips with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 restarts=20
 duration=30
@@ -71,14 +72,7 @@ diagnose() {
 }
 
 start_generation 0
-port=
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on [^,]*:\([0-9]*\).*/\1/p' "$dir/gen0.log" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$dir/gen0.log"; echo "FAIL: hello exited early"; exit 1; }
-    sleep 0.05
-done
-[ -n "$port" ] || { cat "$dir/gen0.log"; echo "FAIL: hello never logged its port"; exit 1; }
+port=$(logged_port "$dir/gen0.log" "$pid")
 for _ in $(seq 1 200); do
     [ -S "$sock" ] && break
     sleep 0.05

@@ -8,6 +8,7 @@
 #                                     HELLO_BIN=path measures another build of hello
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 n=${1:-10000}
 bound=${BOUND:-1024}
 
@@ -26,14 +27,7 @@ log=$(mktemp)
 RUST_LOG="warn,typhoon_server::shard=info" "$bin" --port 0 --shards 1 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-port=
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on [^,]*:\([0-9]*\).*/\1/p' "$log" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$log"; echo "hello exited early"; exit 1; }
-    sleep 0.05
-done
-[ -n "$port" ] || { cat "$log"; echo "hello never logged its port"; exit 1; }
+port=$(logged_port "$log" "$server")
 
 python3 - "$server" "$port" "$n" "$bound" <<'PY'
 import socket, sys, time

@@ -13,6 +13,7 @@
 #   scripts/metrics-check.sh --quick   # wrk -d2s (what scripts/test.sh runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 duration=5
 [ "${1:-}" = "--quick" ] && duration=2
@@ -36,16 +37,7 @@ trap 'kill $pid 2>/dev/null || true; rm -f "$log" "$log".*' EXIT
 
 RUST_LOG=info "$bin" --port 0 --shards 2 --metrics 2>"$log" &
 pid=$!
-port=
-for _ in $(seq 1 200); do
-    if [ "$(grep -c 'listening on' "$log")" -ge 2 ]; then
-        port=$(sed -n 's/.*listening on [^,]*:\([0-9]*\).*/\1/p' "$log" | head -1)
-        break
-    fi
-    kill -0 $pid 2>/dev/null || { cat "$log"; echo "hello exited early"; exit 1; }
-    sleep 0.05
-done
-[ -n "$port" ] || { cat "$log"; echo "hello never logged its 2 shards"; exit 1; }
+port=$(logged_port "$log" "$pid" 2)
 url="http://127.0.0.1:$port"
 
 scrape() { curl -sf --max-time 5 "$url/metrics"; }

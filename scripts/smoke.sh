@@ -4,6 +4,7 @@
 # shutdown deadline. Installs wrk with apt-get when missing, or skips with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -25,13 +26,7 @@ start_hello() {
     : >"$log"
     RUST_LOG=info "$bin" --port 0 2>"$log" &
     pid=$!
-    for _ in $(seq 1 200); do
-        port=$(sed -n 's/.*listening on [^,]*:\([0-9]*\).*/\1/p' "$log" | head -1)
-        [ -n "$port" ] && return 0
-        kill -0 $pid 2>/dev/null || { cat "$log"; echo "hello exited early"; exit 1; }
-        sleep 0.05
-    done
-    cat "$log"; echo "hello never logged its port"; exit 1
+    port=$(logged_port "$log" "$pid") || exit 1
 }
 
 start_hello
