@@ -42,11 +42,18 @@ impl Handler {
     /// }
     /// ```
     pub fn write(&mut self, chunk: impl AsRef<[u8]>) {
+        if self.writable() {
+            self.body.extend_from_slice(chunk.as_ref());
+        }
+    }
+
+    /// Whether the body may still grow; after `finish`, warns that the write is ignored.
+    fn writable(&self) -> bool {
         if self.is_finished() {
             log::warn!("write() after finish() ignored: {}", self.request_summary());
-            return;
+            return false;
         }
-        self.body.extend_from_slice(chunk.as_ref());
+        true
     }
 
     /// Appends `len` bytes that `fill` writes in place (it is given them zeroed), kept
@@ -57,8 +64,7 @@ impl Handler {
         len: usize,
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> bool {
-        if self.is_finished() {
-            log::warn!("write() after finish() ignored: {}", self.request_summary());
+        if !self.writable() {
             return true;
         }
         let start = self.body.len();

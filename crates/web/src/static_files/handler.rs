@@ -74,11 +74,11 @@ impl StaticFileHandler {
     /// GET and HEAD (Tornado's `get(path, include_body)`).
     async fn serve(&mut self, h: &mut Handler, include_body: bool) -> Result {
         let path = h.path_args().first().cloned().unwrap_or_default();
-        let (root, default) = (self.root.clone(), self.default_filename.clone());
-        let has_slash = h.request().path().ends_with('/');
-        let found = match lookup_cached(&root, &path) {
+        let found = match lookup_cached(&self.root, &path) {
             Some(found) => found?,
             None => {
+                let (root, default) = (self.root.clone(), self.default_filename.clone());
+                let has_slash = h.request().path().ends_with('/');
                 let lookup = move || lookup(root.given(), &path, default.as_deref(), has_slash);
                 blocking(lookup).await??
             }
