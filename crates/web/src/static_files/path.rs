@@ -33,12 +33,17 @@ pub(crate) enum Lookup {
 ///
 /// 403 for a path outside the root.
 pub(crate) fn absolute_path(root: &Path, path: &str) -> Result<PathBuf, HttpError> {
-    let root = normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+    let root = absolute_root(root);
     let joined = normalize(&root.join(path));
     if !joined.starts_with(&root) || path.contains('\0') {
         return Err(HttpError::new(403).log(format!("{path} is not in root static directory")));
     }
     Ok(joined)
+}
+
+/// `root` made absolute (against the working directory) and normalized.
+fn absolute_root(root: &Path) -> PathBuf {
+    normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()))
 }
 
 /// Lexical normalization: `.` dropped, `..` pops (never above `/`).
@@ -108,7 +113,8 @@ pub(crate) struct Root {
 
 impl Root {
     pub fn new(given: PathBuf) -> Self {
-        let normalized = given.is_absolute().then(|| normalize(&given));
+        // An absolute root does not depend on the working directory: made once.
+        let normalized = given.is_absolute().then(|| absolute_root(&given));
         Self { given, normalized }
     }
 
@@ -121,9 +127,7 @@ impl Root {
     fn normalized(&self) -> Cow<'_, Path> {
         match &self.normalized {
             Some(root) => Cow::Borrowed(root),
-            None => Cow::Owned(normalize(
-                &std::path::absolute(&self.given).unwrap_or_else(|_| self.given.clone()),
-            )),
+            None => Cow::Owned(absolute_root(&self.given)),
         }
     }
 }
